@@ -1,0 +1,46 @@
+# Every target installs what it needs: `make test` and `make demo` work on a fresh clone.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= python3
+STAMP  := $(VENV)/.installed
+UPSTREAM ?= ../shared/reference/replicate-openapi.json
+
+.PHONY: install generate check-generated drift lint typecheck pytest test demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+generate: install
+	$(PY) scripts/generate.py
+
+check-generated: install
+	$(PY) scripts/generate.py --check
+
+drift: install
+	$(PY) scripts/drift.py $(UPSTREAM)
+
+lint: install
+	$(VENV)/bin/ruff check facade scripts tests
+	$(VENV)/bin/ruff format --check facade scripts tests
+
+typecheck: install
+	$(VENV)/bin/mypy --strict facade/replicate_trainings scripts tests
+
+pytest: install
+	$(PY) -m pytest
+
+test: lint typecheck check-generated pytest
+
+demo: install
+	$(PY) scripts/demo.py
+
+bench: install
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

@@ -1,0 +1,201 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.problem_details import ProblemDetails
+from ...models.training import Training
+from ...types import Response
+
+
+def _get_kwargs(
+    training_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/trainings/{training_id}/cancel".format(
+            training_id=quote(str(training_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ProblemDetails | Training:
+    if response.status_code == 200:
+        response_200 = Training.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ProblemDetails.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ProblemDetails.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ProblemDetails.from_dict(response.json())
+
+        return response_429
+
+    response_default = ProblemDetails.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ProblemDetails | Training]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    training_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[ProblemDetails | Training]:
+    """Cancel a training
+
+     Cancel a training that has not finished. Canceling a training that has already finished returns it
+    unchanged.
+
+    Args:
+        training_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | Training]
+    """
+
+    kwargs = _get_kwargs(
+        training_id=training_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    training_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> ProblemDetails | Training | None:
+    """Cancel a training
+
+     Cancel a training that has not finished. Canceling a training that has already finished returns it
+    unchanged.
+
+    Args:
+        training_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | Training
+    """
+
+    return sync_detailed(
+        training_id=training_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    training_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[ProblemDetails | Training]:
+    """Cancel a training
+
+     Cancel a training that has not finished. Canceling a training that has already finished returns it
+    unchanged.
+
+    Args:
+        training_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | Training]
+    """
+
+    kwargs = _get_kwargs(
+        training_id=training_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    training_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> ProblemDetails | Training | None:
+    """Cancel a training
+
+     Cancel a training that has not finished. Canceling a training that has already finished returns it
+    unchanged.
+
+    Args:
+        training_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | Training
+    """
+
+    return (
+        await asyncio_detailed(
+            training_id=training_id,
+            client=client,
+        )
+    ).parsed
