@@ -1,5 +1,64 @@
-"""replicate_trainings: a client for the training operations of Replicate's HTTP API."""
+"""replicate_trainings: a client for the training operations of Replicate's HTTP API.
 
+from replicate_trainings import Client
+
+with Client() as client:  # token from REPLICATE_API_TOKEN
+    training = client.trainings.create("owner/model:version", destination="me/new",
+                                       input={"train_data": "https://..."})
+    training = client.trainings.wait(training, timeout=3600)
+"""
+
+from ._retry import RetryPolicy
 from ._version import __version__
+from .client import AsyncClient, AsyncTrainings, Client, Trainings
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ReplicateError,
+    ResponseParseError,
+    ServerError,
+    UnprocessableEntityError,
+    WaitTimeoutError,
+    WebhookVerificationError,
+)
+from .pagination import AsyncPager, Page, Pager
+from .training import Training, TrainingMetrics, TrainingOutput, TrainingStatus, TrainingURLs
 
-__all__ = ["__version__"]
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncPager",
+    "AsyncTrainings",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "NotFoundError",
+    "Page",
+    "Pager",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ReplicateError",
+    "ResponseParseError",
+    "RetryPolicy",
+    "ServerError",
+    "Training",
+    "TrainingMetrics",
+    "TrainingOutput",
+    "TrainingStatus",
+    "TrainingURLs",
+    "Trainings",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "WebhookVerificationError",
+    "__version__",
+]

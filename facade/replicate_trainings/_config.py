@@ -1,0 +1,127 @@
+"""A client's settings, resolved once from arguments and the environment."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import attrs
+import httpx
+
+from ._retry import RetryPolicy
+from ._version import __version__
+
+DEFAULT_BASE_URL = "https://api.replicate.com/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+USER_AGENT = (
+    f"replicate-trainings/{__version__} python/{platform.python_version()} "
+    f"httpx/{httpx.__version__}"
+)
+
+
+@attrs.frozen
+class ClientConfig:
+    """Everything a request needs besides I/O. The token is kept out of the repr."""
+
+    base_url: httpx.URL
+    token: str = attrs.field(repr=False)
+    timeout: httpx.Timeout
+    retry: RetryPolicy
+
+    @classmethod
+    def resolve(
+        cls,
+        token: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | RetryPolicy,
+    ) -> ClientConfig:
+        return cls(
+            base_url=_base_url(
+                base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
+            ),
+            token=_token(token if token is not None else os.environ.get("REPLICATE_API_TOKEN")),
+            timeout=_timeout(timeout),
+            retry=_retry(max_retries),
+        )
+
+    def with_options(
+        self, timeout: float | httpx.Timeout | None, max_retries: int | RetryPolicy
+    ) -> ClientConfig:
+        return attrs.evolve(self, timeout=_timeout(timeout), retry=_retry(max_retries))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path such as '/trainings'."""
+        return str(self.base_url) + path
+
+    def owns(self, url: str) -> bool:
+        """True if url is on the configured scheme, host, port and base path."""
+        try:
+            candidate = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError):
+            return False
+        base = self.base_url
+        return (
+            candidate.scheme == base.scheme
+            and candidate.host == base.host
+            and candidate.port == base.port
+            and candidate.path.startswith(base.path)
+        )
+
+
+def _token(value: object) -> str:
+    if value is None:
+        raise ValueError(
+            "no Replicate API token: pass Client(token=...) or set REPLICATE_API_TOKEN"
+        )
+    if not isinstance(value, str):
+        raise TypeError(f"token must be a string, not {type(value).__name__}")
+    token = value.strip()
+    if not token:
+        raise ValueError("the Replicate API token is empty: pass token= or set REPLICATE_API_TOKEN")
+    if not token.isascii() or not token.isprintable() or " " in token:
+        raise ValueError("the Replicate API token has characters a token cannot have")
+    return token
+
+
+def _base_url(value: object) -> httpx.URL:
+    if not isinstance(value, str | httpx.URL):
+        raise TypeError(f"base_url must be a URL string, not {type(value).__name__}")
+    try:
+        url = httpx.URL(str(value).rstrip("/"))
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"base_url is not a valid URL: {value!r} ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {str(value)!r}")
+    if url.query or url.fragment:
+        raise ValueError(f"base_url must not have a query or fragment, got {str(value)!r}")
+    return url
+
+
+def _retry(value: object) -> RetryPolicy:
+    if isinstance(value, RetryPolicy):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be an int or a RetryPolicy, not {type(value).__name__}")
+    return RetryPolicy(max_retries=value)
+
+
+def _timeout(value: object) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        return value
+    if value is None:
+        return httpx.Timeout(None)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"timeout must be seconds or an httpx.Timeout, not {type(value).__name__}")
+    if not value > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
+    return httpx.Timeout(float(value))

@@ -1,0 +1,155 @@
+"""One implementation for sync and async: logic is written once as a generator that
+yields effects (send this request, sleep this long, hand this value out), and a small
+driver per I/O style performs them.
+
+A program is `Generator[Effect, reply, result]`: `Send` is answered with an
+`httpx.Response` (or has the transport's `httpx.HTTPError` thrown in), `Sleep` and
+`Emit` with None. `run_*` drivers return the program's result; `stream_*` drivers yield
+the values it emits.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+import httpx
+
+_R = TypeVar("_R")
+_E = TypeVar("_E")
+
+
+@attrs.frozen
+class Send:
+    """Send one HTTP request, never following redirects (the token stays on one host)."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = attrs.field(repr=False)
+    params: dict[str, str] | None = None
+    content: bytes | None = attrs.field(default=None, repr=False)
+    timeout: httpx.Timeout | None = None
+
+    def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        return http.build_request(
+            self.method,
+            self.url,
+            headers=self.headers,
+            params=self.params,
+            content=self.content,
+            timeout=self.timeout if self.timeout is not None else http.timeout,
+        )
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+@attrs.frozen
+class Emit:
+    value: Any
+
+
+Effect: TypeAlias = Send | Sleep | Emit
+Program: TypeAlias = Generator[Effect, Any, _R]
+
+
+class _Result:
+    """Where a driver leaves the program's return value (generators cannot return to `for`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: Any = None
+
+
+def run_sync(program: Program[_R], http: httpx.Client) -> _R:
+    """Drive a program that emits nothing to its result, with blocking I/O."""
+    result = _Result()
+    for emitted in _drive_sync(program, http, result):
+        raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
+    value: _R = result.value
+    return value
+
+
+def stream_sync(program: Program[Any], http: httpx.Client) -> Iterator[Any]:
+    """Drive a program with blocking I/O, yielding each value it emits."""
+    return _drive_sync(program, http, _Result())
+
+
+def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> Iterator[Any]:
+    reply: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = program.throw(error) if error is not None else program.send(reply)
+        except StopIteration as stop:
+            result.value = stop.value
+            return
+        reply, error = None, None
+        if isinstance(effect, Send):
+            try:
+                reply = http.send(effect.build(http), follow_redirects=False)
+            except httpx.HTTPError as exc:
+                error = exc
+        elif isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+        else:
+            yield effect.value
+
+
+async def run_async(program: Program[_R], http: httpx.AsyncClient) -> _R:
+    """Drive a program that emits nothing to its result, with async I/O."""
+    result = _Result()
+    async for emitted in _drive_async(program, http, result):
+        raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
+    value: _R = result.value
+    return value
+
+
+def stream_async(program: Program[Any], http: httpx.AsyncClient) -> AsyncIterator[Any]:
+    """Drive a program with async I/O, yielding each value it emits."""
+    return _drive_async(program, http, _Result())
+
+
+async def _drive_async(
+    program: Program[Any], http: httpx.AsyncClient, result: _Result
+) -> AsyncIterator[Any]:
+    import asyncio  # noqa: PLC0415 - only async users pay for importing asyncio
+
+    _check_loop(http, asyncio.get_running_loop())
+    reply: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = program.throw(error) if error is not None else program.send(reply)
+        except StopIteration as stop:
+            result.value = stop.value
+            return
+        reply, error = None, None
+        if isinstance(effect, Send):
+            try:
+                reply = await http.send(effect.build(http), follow_redirects=False)
+            except httpx.HTTPError as exc:
+                error = exc
+        elif isinstance(effect, Sleep):
+            await asyncio.sleep(effect.seconds)
+        else:
+            yield effect.value
+
+
+_loops: weakref.WeakKeyDictionary[httpx.AsyncClient, Any] = weakref.WeakKeyDictionary()
+
+
+def _check_loop(http: httpx.AsyncClient, loop: Any) -> None:
+    """An httpx.AsyncClient's connections belong to the event loop that opened them."""
+    first = _loops.setdefault(http, loop)
+    if first is not loop:
+        raise RuntimeError(
+            "this AsyncClient was first used in another event loop; its connections belong "
+            "to that loop. Create one AsyncClient per event loop (for example, per asyncio.run())."
+        )

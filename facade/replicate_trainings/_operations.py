@@ -1,0 +1,81 @@
+"""The API calls, each built from the generated client's request description.
+
+This is the only module that touches `replicate_trainings_api`: the generated code owns
+paths, methods, path quoting and the request body's shape; the facade owns checking
+arguments first, and sending (`_pipeline`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from replicate_trainings_api.api.trainings import (
+    trainings_cancel,
+    trainings_create,
+    trainings_get,
+    trainings_list,
+)
+from replicate_trainings_api.models.training_request import TrainingRequest
+from replicate_trainings_api.models.training_request_input import TrainingRequestInput
+from replicate_trainings_api.models.webhook_event import WebhookEvent
+from replicate_trainings_api.types import UNSET
+
+from . import _arguments
+from ._config import ClientConfig
+from ._pipeline import Call
+from .training import Training
+
+
+def create(
+    config: ClientConfig,
+    *,
+    ref: str | None,
+    model: str | None,
+    version: str | None,
+    destination: str,
+    input: Mapping[str, Any],
+    webhook: str | None,
+    webhook_events_filter: Iterable[str] | None,
+) -> Call:
+    """POST a new training. Never retried once it may have reached the server."""
+    owner, name, version_id = _arguments.model_version(ref, model, version)
+    _arguments.model_name("destination", destination)
+    body = TrainingRequest(
+        destination=destination,
+        input_=TrainingRequestInput.from_dict(_arguments.training_input(input)),
+        webhook=UNSET if webhook is None else _arguments.webhook_url(webhook),
+        webhook_events_filter=UNSET
+        if webhook_events_filter is None
+        else [WebhookEvent(e) for e in _arguments.webhook_events(webhook_events_filter, webhook)],
+    )
+    kwargs = trainings_create._get_kwargs(owner, name, version_id, body=body)
+    return Call.from_generated(config, "trainings.create", kwargs, idempotent=False)
+
+
+def get(config: ClientConfig, training_id: str) -> Call:
+    kwargs = trainings_get._get_kwargs(_arguments.identifier("training_id", training_id))
+    return Call.from_generated(config, "trainings.get", kwargs, idempotent=True)
+
+
+def cancel(config: ClientConfig, training_id: str) -> Call:
+    """Cancel is idempotent: canceling a finished training returns it unchanged."""
+    kwargs = trainings_cancel._get_kwargs(_arguments.identifier("training_id", training_id))
+    return Call.from_generated(config, "trainings.cancel", kwargs, idempotent=True)
+
+
+def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
+    if cursor is not None and (not isinstance(cursor, str) or not cursor):
+        raise (TypeError if not isinstance(cursor, str) else ValueError)(
+            f"cursor must be a non-empty string from a page's next_cursor or previous_cursor, "
+            f"got {cursor!r}"
+        )
+    kwargs = trainings_list._get_kwargs(cursor=UNSET if cursor is None else cursor)
+    return Call.from_generated(config, "trainings.list", kwargs, idempotent=True)
+
+
+def training_id_of(training_or_id: Training | str) -> tuple[str, Training | None]:
+    """The id to poll, and the known state when a Training was given."""
+    if isinstance(training_or_id, Training):
+        return training_or_id.id, training_or_id
+    return _arguments.identifier("training_or_id", training_or_id), None

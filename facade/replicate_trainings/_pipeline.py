@@ -1,0 +1,197 @@
+"""The one request pipeline: build, send, retry, map errors, log. Sync and async share it.
+
+`request()` is a program (see `_effects`): it yields `Send` and `Sleep` and returns the
+parsed result, raising only errors from `errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import attrs
+import httpx
+
+from . import errors
+from ._config import ClientConfig
+from ._effects import Program, Send, Sleep
+from ._retry import retry_after, should_retry_error, should_retry_status
+
+_T = TypeVar("_T")
+
+logger = logging.getLogger("replicate_trainings")
+
+MAY_HAVE_ACTED = (
+    " The training may have been created: check client.trainings.list() before creating it again."
+)
+_SNIPPET = 200
+_STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
+    400: errors.BadRequestError,
+    401: errors.AuthenticationError,
+    403: errors.PermissionDeniedError,
+    404: errors.NotFoundError,
+    409: errors.ConflictError,
+    422: errors.UnprocessableEntityError,
+    429: errors.RateLimitError,
+}
+
+
+@attrs.frozen
+class Call:
+    """One API call: what to send, and whether sending it twice is harmless."""
+
+    operation: str
+    method: str
+    url: str
+    idempotent: bool
+    params: dict[str, str] | None = None
+    body: bytes | None = attrs.field(default=None, repr=False)
+
+    @classmethod
+    def from_generated(
+        cls, config: ClientConfig, operation: str, kwargs: dict[str, Any], *, idempotent: bool
+    ) -> Call:
+        """A call from a generated operation's request description (`_get_kwargs`)."""
+        body = kwargs.get("json")
+        return cls(
+            operation=operation,
+            method=kwargs["method"].upper(),
+            url=config.url(kwargs["url"]),
+            idempotent=idempotent,
+            params=kwargs.get("params") or None,
+            body=None if body is None else json.dumps(body, separators=(",", ":")).encode(),
+        )
+
+
+def request(
+    config: ClientConfig,
+    call: Call,
+    parse: Callable[[Any], _T],
+    *,
+    deadline: float | None = None,
+) -> Program[_T]:
+    """Send `call` until it succeeds or may not be retried; return `parse(json body)`.
+
+    Retries never pass `deadline` (a `time.monotonic()` value), so `wait()` keeps its timeout.
+    """
+    headers = config.headers
+    if call.body is not None:
+        headers["Content-Type"] = "application/json"
+    send = Send(call.method, call.url, headers, call.params, call.body, config.timeout)
+    retries = 0
+    while True:
+        started = time.monotonic()
+        try:
+            response: httpx.Response = yield send
+        except httpx.HTTPError as exc:
+            _log(call, f"failed: {type(exc).__name__}", retries, started)
+            failure: errors.ReplicateError = connection_error(exc, call)
+            if not should_retry_error(exc, idempotent=call.idempotent):
+                raise failure from exc
+            response = None  # type: ignore[assignment]
+        else:
+            _log(call, str(response.status_code), retries, started)
+            if response.is_success:
+                return _parse_body(response, parse)
+            failure = status_error(response, call)
+            if not should_retry_status(response.status_code, idempotent=call.idempotent):
+                raise failure
+        if retries >= config.retry.max_retries:
+            raise failure
+        delay = config.retry.delay(retries, response)
+        if deadline is not None and time.monotonic() + delay > deadline:
+            raise failure
+        retries += 1
+        yield Sleep(delay)
+
+
+def _parse_body(response: httpx.Response, parse: Callable[[Any], _T]) -> _T:
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.ResponseParseError(
+            f"{response.status_code} answer is not JSON: {_snippet(response)}", response=response
+        ) from None
+    try:
+        return parse(data)
+    except errors.ResponseParseError as exc:
+        raise errors.ResponseParseError(
+            f"{response.status_code} answer is not what the API sends: {exc}", response=response
+        ) from None
+
+
+def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
+    """The typed error for a non-success answer, with its problem-details fields."""
+    status = response.status_code
+    body: Any
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    problem = body if isinstance(body, dict) else {}
+    title = _text(problem.get("title"))
+    detail = _text(problem.get("detail"))
+    if body is None:
+        body = response.text
+    reason = title or _reason(status)
+    explanation = detail or ("" if problem else _snippet(response))
+    message = f"{status} {reason}" + (f": {explanation}" if explanation else "")
+    message += f" ({call.method} {httpx.URL(call.url).path})"
+    kind = _STATUS_ERRORS.get(status) or (
+        errors.ServerError if status >= 500 or status < 100 else errors.APIStatusError
+    )
+    if kind is errors.ServerError and not call.idempotent:
+        message += MAY_HAVE_ACTED
+    fields = {"response": response, "title": title, "detail": detail, "body": body}
+    if kind is errors.RateLimitError:
+        return errors.RateLimitError(message, retry_after=retry_after(response.headers), **fields)
+    return kind(message, **fields)
+
+
+def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnectionError:
+    """The typed error for a request that got no answer."""
+    kind = (
+        errors.APITimeoutError
+        if isinstance(error, httpx.TimeoutException)
+        else (errors.APIConnectionError)
+    )
+    message = f"{call.method} {httpx.URL(call.url).path} got no answer: {type(error).__name__}"
+    if str(error):
+        message += f": {error}"
+    if not call.idempotent and not should_retry_error(error, idempotent=False):
+        message += "." + MAY_HAVE_ACTED
+    return kind(message)
+
+
+def _log(call: Call, outcome: str, retries: int, started: float) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %s (attempt %d, %.1f ms)",
+            call.method,
+            httpx.URL(call.url).raw_path.decode("ascii"),
+            outcome,
+            retries + 1,
+            (time.monotonic() - started) * 1000,
+        )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown Status"
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = " ".join(response.content[: _SNIPPET * 4].decode("utf-8", "replace").split())
+    if not text:
+        return "(empty body)"
+    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."

@@ -1,0 +1,96 @@
+"""`watch()` and `wait()`: poll a training until it is over, backing off as it runs long."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import attrs
+
+from . import errors
+from ._config import ClientConfig
+from ._effects import Emit, Program, Sleep
+from ._pipeline import Call, request
+from .training import Training
+
+# Errors that say "not now" rather than "never": polling goes on through them.
+_TRANSIENT = (errors.APIConnectionError, errors.RateLimitError, errors.ServerError)
+
+
+@attrs.frozen
+class PollSchedule:
+    """Delays between polls: `fixed` if given, else from `initial` growing by `factor` to `cap`."""
+
+    fixed: float | None = None
+    initial: float = 0.5
+    factor: float = 1.5
+    cap: float = 30.0
+
+    @classmethod
+    def from_interval(cls, poll_interval: object) -> PollSchedule:
+        if poll_interval is None:
+            return cls()
+        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float):
+            raise TypeError(f"poll_interval must be seconds, not {type(poll_interval).__name__}")
+        if not poll_interval > 0:
+            raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
+        return cls(fixed=float(poll_interval))
+
+    def delays(self) -> Iterator[float]:
+        delay = self.initial
+        while True:
+            yield self.fixed if self.fixed is not None else delay
+            delay = min(self.cap, delay * self.factor)
+
+
+def wait_deadline(timeout: object) -> float | None:
+    """The `time.monotonic()` by which `wait()` gives up, or None for no limit."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be seconds, not {type(timeout).__name__}")
+    if not timeout >= 0:
+        raise ValueError(f"timeout must be 0 or more seconds, got {timeout!r}")
+    return time.monotonic() + timeout
+
+
+def poll(
+    config: ClientConfig,
+    get: Call,
+    start: Training | None,
+    schedule: PollSchedule,
+    *,
+    deadline: float | None = None,
+    emit: bool = False,
+) -> Program[Training]:
+    """Poll `get` until the training is terminal and return it; emit each new state if asked.
+
+    Transient errors (5xx, 429, no answer) past the request's own retries do not end the
+    poll: it tries again at the next interval. `deadline` raises WaitTimeoutError with
+    the last state seen, at most one interval late.
+    """
+    delays = schedule.delays()
+    current = start if start is not None else (yield from request(config, get, Training.from_dict))
+    seen: tuple[object, object] | None = None
+    while True:
+        if (current.status, current.logs) != seen:
+            seen = (current.status, current.logs)
+            if emit:
+                yield Emit(current)
+        if current.is_terminal:
+            return current
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            raise errors.WaitTimeoutError(
+                f"training {current.id} is still {current.status} after the wait timeout",
+                training=current,
+            )
+        delay = next(delays)
+        yield Sleep(delay if deadline is None else min(delay, deadline - now))
+        try:
+            current = yield from request(config, get, Training.from_dict, deadline=deadline)
+        except _TRANSIENT:
+            continue
+        except errors.APIStatusError as exc:
+            if exc.status_code != 408:
+                raise

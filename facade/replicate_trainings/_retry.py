@@ -1,0 +1,85 @@
+"""When to retry a request and how long to wait first: backoff, jitter, Retry-After.
+
+Hand-written rather than taken from a retry library (tenacity, stamina): the decision
+depends on what the API said (status, Retry-After, retry-after-ms) and on whether the
+request may already have acted, and the waiting is done by the sync or async driver,
+so a library would add a dependency and still leave all of this here.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from email.utils import parsedate_to_datetime
+
+import attrs
+import httpx
+
+# Errors raised before a byte of the request left this machine: the server cannot
+# have acted, so even `create` may be sent again.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many times to retry, and the exponential backoff with jitter between tries."""
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
+            raise TypeError(f"max_retries must be an int, not {type(self.max_retries).__name__}")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
+
+    def delay(self, retry: int, response: httpx.Response | None = None) -> float:
+        """Seconds to wait before retry number `retry` (0-based).
+
+        The server's Retry-After wins, capped at max_retry_after; otherwise the delay
+        doubles from initial_delay up to max_delay, with jitter over its upper half.
+        """
+        hinted = retry_after(response.headers) if response is not None else None
+        if hinted is not None:
+            return min(hinted, self.max_retry_after)
+        ceiling = min(self.max_delay, self.initial_delay * 2**retry)
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def should_retry_status(status: int, *, idempotent: bool) -> bool:
+    """429 never acted; 408 and 5xx may have, so only idempotent calls retry them."""
+    if status == 429:
+        return True
+    return idempotent and (status in RETRYABLE_STATUSES or status >= 500)
+
+
+def should_retry_error(error: httpx.HTTPError, *, idempotent: bool) -> bool:
+    """A transport error: retry if the request never left, or if repeating it is harmless."""
+    if isinstance(error, NOT_SENT):
+        return True
+    return idempotent and isinstance(error, httpx.TransportError)
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds the server asked to wait: retry-after-ms, or Retry-After as seconds or a date."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,315 @@
+"""`Client` and `AsyncClient`: the entry points, with `client.trainings.<operation>()`.
+
+Both build the same calls (`_operations`) and run them through the same pipeline
+(`_pipeline`, `_polling`, `pagination`); only the driver differs (`_effects`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Final, Self
+
+import httpx
+
+from . import _operations
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
+from ._effects import run_async, run_sync, stream_async, stream_sync
+from ._pipeline import request
+from ._polling import PollSchedule, poll, wait_deadline
+from ._retry import RetryPolicy
+from .pagination import AsyncPager, Pager
+from .training import Training
+
+__all__ = ["AsyncClient", "AsyncTrainings", "Client", "Trainings"]
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Final = _Default()
+"""Marks an argument left out, where None has a meaning of its own (timeout=None: no limit)."""
+
+
+class Trainings:
+    """The training operations, blocking. Reach it as `client.trainings`."""
+
+    def __init__(self, config: ClientConfig, http: httpx.Client) -> None:
+        self._config, self._http = config, http
+
+    def create(
+        self,
+        ref: str | None = None,
+        *,
+        model: str | None = None,
+        version: str | None = None,
+        destination: str,
+        input: Mapping[str, Any],
+        webhook: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+    ) -> Training:
+        """Start a training of `ref` ('owner/name:version', or model= and version=).
+
+        Retried only when the server certainly did not act (429, no connection made), so
+        it never starts a second paid training; other failures say it may exist.
+        """
+        call = _operations.create(
+            self._config,
+            ref=ref,
+            model=model,
+            version=version,
+            destination=destination,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+        )
+        return run_sync(request(self._config, call, Training.from_dict), self._http)
+
+    def get(self, training_id: str) -> Training:
+        """The current state of a training."""
+        call = _operations.get(self._config, training_id)
+        return run_sync(request(self._config, call, Training.from_dict), self._http)
+
+    def cancel(self, training_id: str) -> Training:
+        """Cancel a training; a finished one comes back unchanged."""
+        call = _operations.cancel(self._config, training_id)
+        return run_sync(request(self._config, call, Training.from_dict), self._http)
+
+    def list(self, *, cursor: str | None = None) -> Pager:
+        """Every training, newest first, fetched a page at a time as you iterate.
+
+        `cursor` resumes from a page's `next_cursor` (or walks back with `previous_cursor`).
+        """
+        return Pager(self._http, self._config, _operations.list_first_page(self._config, cursor))
+
+    def watch(
+        self, training_or_id: Training | str, *, poll_interval: float | None = None
+    ) -> Iterator[Training]:
+        """Yield the training each time its status or logs change, until it is terminal."""
+        training_id, known = _operations.training_id_of(training_or_id)
+        schedule = PollSchedule.from_interval(poll_interval)
+        get = _operations.get(self._config, training_id)
+        return stream_sync(poll(self._config, get, known, schedule, emit=True), self._http)
+
+    def wait(
+        self,
+        training_or_id: Training | str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+    ) -> Training:
+        """Poll until the training is terminal and return it; WaitTimeoutError after `timeout`."""
+        training_id, known = _operations.training_id_of(training_or_id)
+        schedule = PollSchedule.from_interval(poll_interval)
+        deadline = wait_deadline(timeout)
+        get = _operations.get(self._config, training_id)
+        return run_sync(poll(self._config, get, known, schedule, deadline=deadline), self._http)
+
+
+class AsyncTrainings:
+    """The training operations, for asyncio. Reach it as `client.trainings`."""
+
+    def __init__(self, config: ClientConfig, http: httpx.AsyncClient) -> None:
+        self._config, self._http = config, http
+
+    async def create(
+        self,
+        ref: str | None = None,
+        *,
+        model: str | None = None,
+        version: str | None = None,
+        destination: str,
+        input: Mapping[str, Any],
+        webhook: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+    ) -> Training:
+        """Start a training; see `Trainings.create`."""
+        call = _operations.create(
+            self._config,
+            ref=ref,
+            model=model,
+            version=version,
+            destination=destination,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+        )
+        return await run_async(request(self._config, call, Training.from_dict), self._http)
+
+    async def get(self, training_id: str) -> Training:
+        """The current state of a training."""
+        call = _operations.get(self._config, training_id)
+        return await run_async(request(self._config, call, Training.from_dict), self._http)
+
+    async def cancel(self, training_id: str) -> Training:
+        """Cancel a training; a finished one comes back unchanged."""
+        call = _operations.cancel(self._config, training_id)
+        return await run_async(request(self._config, call, Training.from_dict), self._http)
+
+    def list(self, *, cursor: str | None = None) -> AsyncPager:
+        """Every training, newest first, for `async for`; see `Trainings.list`."""
+        first = _operations.list_first_page(self._config, cursor)
+        return AsyncPager(self._http, self._config, first)
+
+    def watch(
+        self, training_or_id: Training | str, *, poll_interval: float | None = None
+    ) -> AsyncIterator[Training]:
+        """`async for` each new state until terminal; see `Trainings.watch`."""
+        training_id, known = _operations.training_id_of(training_or_id)
+        schedule = PollSchedule.from_interval(poll_interval)
+        get = _operations.get(self._config, training_id)
+        return stream_async(poll(self._config, get, known, schedule, emit=True), self._http)
+
+    async def wait(
+        self,
+        training_or_id: Training | str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the contract's name, a wait deadline
+        poll_interval: float | None = None,
+    ) -> Training:
+        """Poll until terminal and return it; see `Trainings.wait`."""
+        training_id, known = _operations.training_id_of(training_or_id)
+        schedule = PollSchedule.from_interval(poll_interval)
+        deadline = wait_deadline(timeout)
+        get = _operations.get(self._config, training_id)
+        program = poll(self._config, get, known, schedule, deadline=deadline)
+        return await run_async(program, self._http)
+
+
+class Client:
+    """A blocking client. Token from `token=` or REPLICATE_API_TOKEN; base URL from
+    `base_url=`, REPLICATE_BASE_URL, or https://api.replicate.com/v1.
+
+    Pass `http_client=` to use your own `httpx.Client` (proxies, transports); it is then
+    yours to close. `timeout` is per request; `max_retries=0` turns retries off, and a
+    `RetryPolicy` sets the backoff too. `with_options()` changes either for some calls.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
+        max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError(
+                f"http_client must be an httpx.Client, not {type(http_client).__name__}"
+            )
+        self._config = _resolve(token, base_url, timeout, max_retries, http_client)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self._config.timeout)
+        self.trainings = Trainings(self._config, self._http)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
+        max_retries: int | RetryPolicy | None = None,
+    ) -> Client:
+        """A client sharing this one's connections, with another timeout or retry count."""
+        clone = object.__new__(Client)
+        clone._config = _with_options(self._config, timeout, max_retries)
+        clone._owns_http, clone._http = False, self._http
+        clone.trainings = Trainings(clone._config, self._http)
+        return clone
+
+    def close(self) -> None:
+        """Close the connections, unless the httpx.Client was passed in."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={str(self._config.base_url)!r})"
+
+
+class AsyncClient:
+    """An asyncio client; the same settings as `Client`, with an `httpx.AsyncClient`."""
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
+        max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(
+                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
+            )
+        self._config = _resolve(token, base_url, timeout, max_retries, http_client)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
+        self.trainings = AsyncTrainings(self._config, self._http)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
+        max_retries: int | RetryPolicy | None = None,
+    ) -> AsyncClient:
+        """A client sharing this one's connections, with another timeout or retry count."""
+        clone = object.__new__(AsyncClient)
+        clone._config = _with_options(self._config, timeout, max_retries)
+        clone._owns_http, clone._http = False, self._http
+        clone.trainings = AsyncTrainings(clone._config, self._http)
+        return clone
+
+    async def close(self) -> None:
+        """Close the connections, unless the httpx.AsyncClient was passed in."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(base_url={str(self._config.base_url)!r})"
+
+
+def _resolve(
+    token: str | None,
+    base_url: str | None,
+    timeout: float | httpx.Timeout | _Default | None,
+    max_retries: int | RetryPolicy,
+    http_client: httpx.Client | httpx.AsyncClient | None,
+) -> ClientConfig:
+    if isinstance(timeout, _Default):
+        timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+    return ClientConfig.resolve(token, base_url, timeout, max_retries)
+
+
+def _with_options(
+    config: ClientConfig,
+    timeout: float | httpx.Timeout | _Default | None,
+    max_retries: int | RetryPolicy | None,
+) -> ClientConfig:
+    return config.with_options(
+        config.timeout if isinstance(timeout, _Default) else timeout,
+        config.retry if max_retries is None else max_retries,
+    )

@@ -1,0 +1,145 @@
+"""Every error the library raises; nothing else escapes a call.
+
+    ReplicateError
+    ├── APIConnectionError          the request got no HTTP answer
+    │   └── APITimeoutError         ... because a timeout ran out
+    ├── APIStatusError              an HTTP answer with a status that is not success
+    │   ├── BadRequestError             400
+    │   ├── AuthenticationError         401
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── ConflictError               409
+    │   ├── UnprocessableEntityError    422
+    │   ├── RateLimitError              429, with `retry_after`
+    │   └── ServerError                 5xx and non-standard codes (520, ...)
+    ├── ResponseParseError          a success answer whose body cannot be read
+    ├── WaitTimeoutError            `wait()` ran out of time; carries the last state seen
+    └── WebhookVerificationError    a webhook delivery failed verification
+
+Invalid arguments raise the built-in `ValueError` or `TypeError` before anything is sent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .training import Training
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ReplicateError",
+    "ResponseParseError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "WebhookVerificationError",
+]
+
+
+class ReplicateError(Exception):
+    """Base of every error this library raises."""
+
+
+class APIConnectionError(ReplicateError):
+    """The request got no HTTP answer: refused, reset, dropped, or unreachable."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, write or pool timeout ran out before an answer came."""
+
+
+class APIStatusError(ReplicateError):
+    """The API answered with a non-success status; fields come from its problem details."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        title: str | None,
+        detail: str | None,
+        body: Any,
+    ) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.title = title
+        self.detail = detail
+        self.body = body
+
+
+class BadRequestError(APIStatusError):
+    """400: the request could not be read."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing or invalid."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such training, model or version."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: a well-formed request the API will not accept."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` is the wait the API asked for, in seconds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        title: str | None,
+        detail: str | None,
+        body: Any,
+        retry_after: float | None,
+    ) -> None:
+        super().__init__(message, response=response, title=title, detail=detail, body=body)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx, or any other status outside the documented ones (a proxy's 520, ...)."""
+
+
+class ResponseParseError(ReplicateError):
+    """A success answer whose body is not what the API sends: HTML, truncated JSON, wrong types."""
+
+    def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class WaitTimeoutError(ReplicateError):
+    """`wait()` ran out of time; `training` is the last state it saw."""
+
+    def __init__(self, message: str, *, training: Training) -> None:
+        super().__init__(message)
+        self.training = training
+
+
+class WebhookVerificationError(ReplicateError):
+    """A webhook delivery failed a check; the message names which, never the secret."""
