@@ -178,10 +178,11 @@ class _Fields:
         self._prefix = prefix
 
     def _fail(self, name: str, expected: str) -> ResponseParseError:
+        field = f"'{self._prefix}{name}'"
         if name not in self._data:
-            return ResponseParseError(f"training field {self._prefix}{name!r} is missing")
+            return ResponseParseError(f"training field {field} is missing")
         got = _kind(self._data[name])
-        return ResponseParseError(f"training field {self._prefix}{name!r} is {got}, not {expected}")
+        return ResponseParseError(f"training field {field} is {got}, not {expected}")
 
     def text(self, name: str) -> str:
         value = self._data.get(name)
@@ -199,7 +200,7 @@ class _Fields:
         value = self._data.get(name)
         if value is None or isinstance(value, kind):
             return value
-        raise self._fail(name, f"{kind.__name__} or null")
+        raise self._fail(name, f"{_KINDS.get(kind, kind.__name__)} or null")
 
     def number(self, name: str) -> float | None:
         value = self._data.get(name)
@@ -244,9 +245,12 @@ def _parse_timestamp(value: object) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+_KINDS: dict[type, str] = {str: "a string"}
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
-        type(value), f"a {type(value).__name__}"
-    )
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    names |= {int: "an integer", float: "a number"}
+    return names.get(type(value), f"a {type(value).__name__}")

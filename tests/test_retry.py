@@ -1,0 +1,73 @@
+"""Retry decisions and delays: what may be sent again, and how long to wait first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from replicate_trainings import RetryPolicy
+from replicate_trainings._retry import retry_after, should_retry_error, should_retry_status
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
+        ({"retry-after": "-4"}, 0.0),
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_forms(headers: dict[str, str], expected: float | None) -> None:
+    assert retry_after(httpx.Headers(headers)) == expected
+
+
+def test_retry_after_as_an_http_date() -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    delay = retry_after(httpx.Headers({"retry-after": when}))
+    assert delay is not None and 28 <= delay <= 30
+
+
+def test_backoff_grows_with_jitter_to_a_cap_and_honours_retry_after_capped() -> None:
+    policy = RetryPolicy(max_retries=9, initial_delay=1.0, max_delay=8.0, max_retry_after=20.0)
+    for retry, ceiling in [(0, 1.0), (1, 2.0), (2, 4.0), (3, 8.0), (6, 8.0)]:
+        delays = {policy.delay(retry) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1
+    response = httpx.Response(429, headers={"retry-after": "120"})
+    assert policy.delay(0, response) == 20.0
+
+
+@pytest.mark.parametrize(
+    ("status", "idempotent", "expected"),
+    [
+        (429, False, True),
+        (500, False, False),
+        (503, False, False),
+        (408, False, False),
+        (500, True, True),
+        (520, True, True),
+        (408, True, True),
+        (404, True, False),
+        (409, True, False),
+    ],
+)
+def test_which_statuses_are_retried(status: int, idempotent: bool, expected: bool) -> None:
+    assert should_retry_status(status, idempotent=idempotent) is expected
+
+
+def test_create_is_retried_only_on_errors_before_sending() -> None:
+    request = httpx.Request("POST", "https://api.test/")
+    never_sent = httpx.ConnectError("refused", request=request)
+    maybe_sent = httpx.RemoteProtocolError("dropped", request=request)
+    read_timeout = httpx.ReadTimeout("slow", request=request)
+    assert should_retry_error(never_sent, idempotent=False)
+    assert not should_retry_error(maybe_sent, idempotent=False)
+    assert not should_retry_error(read_timeout, idempotent=False)
+    assert should_retry_error(maybe_sent, idempotent=True)
+    assert should_retry_error(read_timeout, idempotent=True)
