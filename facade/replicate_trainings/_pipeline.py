@@ -85,18 +85,18 @@ def request(
     retries = 0
     while True:
         started = time.monotonic()
+        response: httpx.Response | None = None
         try:
-            response: httpx.Response = yield send
+            response = yield send
         except httpx.HTTPError as exc:
             _log(call, f"failed: {type(exc).__name__}", retries, started)
             failure: errors.ReplicateError = connection_error(exc, call)
             if not should_retry_error(exc, idempotent=call.idempotent):
                 raise failure from exc
-            response = None  # type: ignore[assignment]
         else:
             _log(call, str(response.status_code), retries, started)
             if response.is_success:
-                return _parse_body(response, parse)
+                return _parse_body(response, parse, call)
             failure = status_error(response, call)
             if not should_retry_status(response.status_code, idempotent=call.idempotent):
                 raise failure
@@ -109,19 +109,21 @@ def request(
         yield Sleep(delay)
 
 
-def _parse_body(response: httpx.Response, parse: Callable[[Any], _T]) -> _T:
+def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
+    """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
     try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        raise errors.ResponseParseError(
-            f"{response.status_code} answer is not JSON: {_snippet(response)}", response=response
-        ) from None
-    try:
-        return parse(data)
-    except errors.ResponseParseError as exc:
-        raise errors.ResponseParseError(
-            f"{response.status_code} answer is not what the API sends: {exc}", response=response
-        ) from None
+        return parse(json.loads(response.content))
+    except (ValueError, UnicodeDecodeError, RecursionError, errors.ResponseParseError) as exc:
+        reason = (
+            str(exc)
+            if isinstance(exc, errors.ResponseParseError)
+            else f"not JSON: {_snippet(response)}"
+        )
+        answer = f"{response.status_code} answer to {call.method} {_path(call)}"
+        message = f"{answer} is unreadable: {reason}"
+        if not call.idempotent:
+            message += "." + MAY_HAVE_ACTED
+        raise errors.ResponseParseError(message, response=response) from None
 
 
 def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
@@ -140,7 +142,7 @@ def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
     reason = title or _reason(status)
     explanation = detail or ("" if problem else _snippet(response))
     message = f"{status} {reason}" + (f": {explanation}" if explanation else "")
-    message += f" ({call.method} {httpx.URL(call.url).path})"
+    message += f" ({call.method} {_path(call)})"
     kind = _STATUS_ERRORS.get(status) or (
         errors.ServerError if status >= 500 or status < 100 else errors.APIStatusError
     )
@@ -159,7 +161,7 @@ def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnection
         if isinstance(error, httpx.TimeoutException)
         else (errors.APIConnectionError)
     )
-    message = f"{call.method} {httpx.URL(call.url).path} got no answer: {type(error).__name__}"
+    message = f"{call.method} {_path(call)} got no answer: {type(error).__name__}"
     if str(error):
         message += f": {error}"
     if not call.idempotent and not should_retry_error(error, idempotent=False):
@@ -177,6 +179,10 @@ def _log(call: Call, outcome: str, retries: int, started: float) -> None:
             retries + 1,
             (time.monotonic() - started) * 1000,
         )
+
+
+def _path(call: Call) -> str:
+    return httpx.URL(call.url).path
 
 
 def _reason(status: int) -> str:
