@@ -1,0 +1,205 @@
+"""A training's record, its JSON form, and the state machine that moves it.
+
+Every transition is a function of (training, time, RNG) so the core can drive it
+from polls, elapsed time, a background ticker or a test's own `step`/`finish`.
+Each transition returns the webhook events the change stands for.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._clock import rfc3339
+
+Outcome = Literal["succeeded", "failed", "aborted", "processing"]
+"""How a training will end: `processing` means it never ends on its own (until canceled)."""
+
+TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
+EVENTS = frozenset({"start", "output", "logs", "completed"})
+WEB_URL = "https://replicate.com/p/"
+WEIGHTS_URL = "https://replicate.delivery/xezq/"
+DEFAULT_ERROR = "Training failed: the trainer exited with a non-zero status"
+
+
+@dataclass(frozen=True, slots=True)
+class Progression:
+    """How trainings advance without a test's help.
+
+    A training takes one step per `polls_per_step` gets of it, and/or one step
+    per `seconds_per_step` of the server's clock; with neither it moves only by
+    hand. Its life is `starting`, then `processing_steps` steps in `processing`
+    (each appending a log line), then its outcome.
+    """
+
+    polls_per_step: int | None = 1
+    seconds_per_step: float | None = None
+    processing_steps: int = 2
+
+    def __post_init__(self) -> None:
+        if self.polls_per_step is not None and self.polls_per_step < 1:
+            raise ValueError("polls_per_step must be at least 1")
+        if self.seconds_per_step is not None and self.seconds_per_step <= 0:
+            raise ValueError("seconds_per_step must be positive")
+        if self.processing_steps < 1:
+            raise ValueError("processing_steps must be at least 1")
+
+    @classmethod
+    def per_polls(cls, polls: int = 1, *, processing_steps: int = 2) -> Progression:
+        """One step per `polls` gets of the training (the default: every get)."""
+        return cls(polls, None, processing_steps)
+
+    @classmethod
+    def elapsed(cls, seconds: float, *, processing_steps: int = 2) -> Progression:
+        """One step per `seconds` of the server's clock, polled or not."""
+        return cls(None, seconds, processing_steps)
+
+    @classmethod
+    def manual(cls, *, processing_steps: int = 2) -> Progression:
+        """Only `step()` and `finish()` move trainings."""
+        return cls(None, None, processing_steps)
+
+    @property
+    def life(self) -> int:
+        """Steps from `starting` to the outcome."""
+        return self.processing_steps + 1
+
+
+@dataclass(slots=True, eq=False)
+class Training:
+    """The server's record of one training; `to_json` caches its serialized form."""
+
+    seq: int
+    id: str
+    model: str
+    version: str
+    destination: str
+    input: dict[str, Any]
+    created_at: float
+    source: str = "api"
+    status: str = "starting"
+    logs: str = ""
+    error: str | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
+    metrics: dict[str, float] | None = None
+    output: dict[str, str] | None = None
+    outcome: Outcome = "succeeded"
+    planned_error: str | None = None
+    webhook: str | None = None
+    webhook_events: frozenset[str] = EVENTS
+    origin: str = "http://replicate.test"
+    steps: int = 0
+    polls: int = 0
+    last_step_at: float = 0.0
+    _json: bytes | None = field(default=None, repr=False)
+    _json_base: str = field(default="", repr=False)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def to_json(self, api_base: str) -> bytes:
+        """The training as the API sends it, with URLs under `api_base` (cached)."""
+        if self._json is None or self._json_base != api_base:
+            self._json = json.dumps(self.payload(api_base), separators=(",", ":")).encode()
+            self._json_base = api_base
+        return self._json
+
+    def payload(self, api_base: str) -> dict[str, Any]:
+        """The training as a JSON-shaped dict."""
+        get = f"{api_base}/trainings/{self.id}"
+        return {
+            "id": self.id,
+            "model": self.model,
+            "version": self.version,
+            "input": self.input,
+            "logs": self.logs,
+            "output": self.output,
+            "error": self.error,
+            "status": self.status,
+            "source": self.source,
+            "created_at": rfc3339(self.created_at, 9),
+            "started_at": None if self.started_at is None else rfc3339(self.started_at),
+            "completed_at": None if self.completed_at is None else rfc3339(self.completed_at),
+            "metrics": self.metrics,
+            "urls": {"get": get, "cancel": f"{get}/cancel", "web": WEB_URL + self.id},
+        }
+
+    def touch(self) -> None:
+        """Forget the cached JSON after a change."""
+        self._json = None
+
+
+def step(t: Training, now: float, rng: random.Random, life: int) -> frozenset[str]:
+    """Advance `t` one step towards its outcome; return the events the change stands for."""
+    if t.terminal:
+        return frozenset()
+    t.steps += 1
+    t.last_step_at = now
+    if t.status == "starting":
+        if t.outcome == "aborted":
+            return _end(t, "aborted", now, rng, None)
+        t.status = "processing"
+        t.started_at = now
+        _log(t, f"Starting training of {t.model} (version {t.version[:12]})")
+        return frozenset({"logs"})
+    if t.outcome == "processing" or t.steps < life:
+        _log(t, f"step {t.steps - 1}: loss={rng.uniform(0.05, 2.0):.4f}")
+        return frozenset({"logs"})
+    return _end(t, "failed" if t.outcome == "failed" else "succeeded", now, rng, t.planned_error)
+
+
+def finish(
+    t: Training, status: str, now: float, rng: random.Random, error: str | None = None
+) -> frozenset[str]:
+    """End `t` now with `status` (any terminal status); no-op if it already ended."""
+    if status not in TERMINAL:
+        raise ValueError(f"not a terminal status: {status!r}")
+    if t.terminal:
+        return frozenset()
+    if t.started_at is None and status in ("succeeded", "failed"):
+        t.started_at = now
+        _log(t, f"Starting training of {t.model} (version {t.version[:12]})")
+    return _end(t, status, now, rng, error)
+
+
+def cancel(t: Training, now: float, rng: random.Random) -> frozenset[str]:
+    """Cancel `t` if it has not ended; a terminal training stays as it is."""
+    return finish(t, "canceled", now, rng)
+
+
+def _end(
+    t: Training, status: str, now: float, rng: random.Random, error: str | None
+) -> frozenset[str]:
+    t.status = status
+    t.completed_at = now
+    t.last_step_at = now
+    metrics = {"total_time": round(now - t.created_at, 6)}
+    if t.started_at is not None:
+        metrics["predict_time"] = round(now - t.started_at, 6)
+    t.metrics = metrics
+    events = {"completed"}
+    if status == "succeeded":
+        t.output = {
+            "version": f"{t.destination}:{rng.randbytes(32).hex()}",
+            "weights": f"{WEIGHTS_URL}{rng.randbytes(16).hex()}/trained_model.tar",
+        }
+        _log(t, f"Training complete; pushed a new version of {t.destination}")
+        events |= {"output", "logs"}
+    elif status == "failed":
+        t.error = error or DEFAULT_ERROR
+        _log(t, f"Error: {t.error}")
+        events.add("logs")
+    elif status == "canceled" and t.started_at is not None:
+        _log(t, "Training canceled")
+        events.add("logs")
+    t.touch()
+    return frozenset(events)
+
+
+def _log(t: Training, line: str) -> None:
+    t.logs += line + "\n"
+    t.touch()

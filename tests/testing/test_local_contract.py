@@ -1,0 +1,157 @@
+"""Contract: every answer of every operation, errors included, matches openapi.yaml.
+
+(The `api` fixture checks every answer in every test; this walks all the kinds
+of answer on purpose and proves the check can fail.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from replicate_trainings.testing import Fault, LocalReplicate, Progression
+
+from tests.contract import check_response, operation_for, schema_pointer
+from tests.testing.helpers import BODY, CREATE, VERSION
+
+Call = Callable[[httpx.Client], httpx.Response]
+
+
+def calls(app: LocalReplicate, running: str, done: str) -> dict[str, list[tuple[Call, int]]]:
+    """For each operation, requests and the status each must get."""
+    faults = app.faults
+
+    def faulted(fault: Fault, call: Call) -> Call:
+        def run(client: httpx.Client) -> httpx.Response:
+            faults.add(fault)
+            return call(client)
+
+        return run
+
+    def forgotten(model: str, version: str | None, call: Call) -> Call:
+        def run(client: httpx.Client) -> httpx.Response:
+            app.catalog.forget(model, version)
+            try:
+                return call(client)
+            finally:
+                app.catalog.add(model, *([version] if version else []))
+
+        return run
+
+    def anonymous(method: str, path: str) -> Call:
+        def run(client: httpx.Client) -> httpx.Response:
+            request = client.build_request(method, path, json=BODY)
+            del request.headers["Authorization"]
+            return client.send(request)
+
+        return run
+
+    def create(c: httpx.Client) -> httpx.Response:
+        return c.post(CREATE, json=BODY)
+
+    def get(c: httpx.Client) -> httpx.Response:
+        return c.get(f"/trainings/{running}")
+
+    def listing(c: httpx.Client) -> httpx.Response:
+        return c.get("/trainings")
+
+    def cancel(c: httpx.Client) -> httpx.Response:
+        return c.post(f"/trainings/{running}/cancel")
+
+    return {
+        "create": [
+            (create, 201),
+            (lambda c: c.post(CREATE, content=b"{"), 400),
+            (anonymous("POST", CREATE), 401),
+            (lambda c: c.post("/models/-/x/versions/v/trainings", json=BODY), 404),
+            (forgotten("stability-ai/sdxl", VERSION, create), 404),
+            (forgotten("acme/sdxl-tuned", None, create), 404),
+            (lambda c: c.post(CREATE, json={"destination": "x"}), 422),
+            (faulted(Fault.rate_limit(), create), 429),
+            (faulted(Fault.error(500), create), 500),
+            (faulted(Fault.error(500, after=True), create), 500),
+            (faulted(Fault.error(503), create), 503),
+        ],
+        "get": [
+            (get, 200),
+            (lambda c: c.get(f"/trainings/{done}"), 200),
+            (anonymous("GET", f"/trainings/{running}"), 401),
+            (lambda c: c.get("/trainings/nope"), 404),
+            (faulted(Fault.rate_limit("Wed, 21 Oct 2015 07:28:00 GMT"), get), 429),
+            (faulted(Fault.error(502), get), 502),
+        ],
+        "list": [
+            (listing, 200),
+            (lambda c: c.get(c.get("/trainings").json()["next"]), 200),
+            (anonymous("GET", "/trainings"), 401),
+            (lambda c: c.get("/trainings", params={"cursor": "bad"}), 404),
+            (faulted(Fault.rate_limit(30), listing), 429),
+            (faulted(Fault.error(504), listing), 504),
+        ],
+        "cancel": [
+            (lambda c: c.post(f"/trainings/{done}/cancel"), 200),
+            (cancel, 200),
+            (cancel, 200),
+            (anonymous("POST", f"/trainings/{running}/cancel"), 401),
+            (lambda c: c.post("/trainings/nope/cancel"), 404),
+            (faulted(Fault.rate_limit(), cancel), 429),
+            (faulted(Fault.error(503, after=True), cancel), 503),
+        ],
+    }
+
+
+@pytest.mark.local_replicate(seed=150, page_size=60)
+@pytest.mark.parametrize("operation", ["create", "get", "list", "cancel"])
+def test_every_answer_matches_the_spec(
+    raw: httpx.Client, local_replicate: LocalReplicate, operation: str
+) -> None:
+    running = local_replicate.create()["id"]
+    done = local_replicate.finish(local_replicate.create()["id"], "failed")["id"]
+    for call, status in calls(local_replicate, running, done)[operation]:
+        response = call(raw)
+        assert response.status_code == status, response.text
+        check_response(response)
+
+
+@pytest.mark.local_replicate(seed=300, progression=Progression.manual())
+def test_trainings_in_every_state_match_the_spec(
+    raw: httpx.Client, local_replicate: LocalReplicate
+) -> None:
+    seen = set()
+    for training_id in local_replicate.training_ids():
+        response = raw.get(f"/trainings/{training_id}")
+        seen.add(check_response(response)["status"])
+    assert seen == {"starting", "processing", "succeeded", "failed", "canceled", "aborted"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"id": 1}', "application/json"),
+        (b'{"status": "nope"}', "application/problem+json"),
+        (b"<html></html>", "text/html"),
+        (b'{"id": "x"', "application/json"),
+    ],
+)
+def test_the_check_catches_answers_off_the_spec(
+    raw: httpx.Client, local_replicate: LocalReplicate, body: bytes, content_type: str
+) -> None:
+    status = 404 if content_type == "application/problem+json" else 200
+    fault = Fault.respond(status, body, {"Content-Type": content_type})
+    local_replicate.faults.add(fault)
+    with pytest.raises(AssertionError):
+        check_response(raw.get("/trainings/x"))
+
+
+def test_spec_lookups() -> None:
+    assert operation_for("POST", "/v1" + CREATE) == (
+        "/models/{model_owner}/{model_name}/versions/{version_id}/trainings",
+        "post",
+    )
+    assert operation_for("GET", "/v1/trainings/abc") == ("/trainings/{training_id}", "get")
+    with pytest.raises(AssertionError):
+        operation_for("GET", "/v1" + CREATE)
+    assert schema_pointer("/trainings", "get", 418, "application/json").startswith(
+        "/components/responses/ServerError/"
+    )
