@@ -30,6 +30,7 @@ from .errors import (
 )
 from .pagination import AsyncPager, Page, Pager
 from .training import Training, TrainingMetrics, TrainingOutput, TrainingStatus, TrainingURLs
+from .webhooks import WebhookEvent, WebhookVerifier, verify_webhook
 
 __all__ = [
     "APIConnectionError",
@@ -59,6 +60,9 @@ __all__ = [
     "Trainings",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "WebhookEvent",
     "WebhookVerificationError",
+    "WebhookVerifier",
     "__version__",
+    "verify_webhook",
 ]
