@@ -238,3 +238,14 @@ def test_progression_rejects_nonsense() -> None:
         Progression.elapsed(0)
     with pytest.raises(ValueError, match="processing_steps"):
         Progression(processing_steps=0)
+
+
+def test_odd_text_survives_serialization(
+    api: httpx.Client, local_replicate: LocalReplicate
+) -> None:
+    odd = 'quote " backslash \\ newline \n tab \t unicode é 🙂 nul \x00'
+    t = create(api, input={"prompt": odd, "nested": [1, 2.5, None, {"k": odd}]})
+    assert t["input"] == {"prompt": odd, "nested": [1, 2.5, None, {"k": odd}]}
+    done = local_replicate.finish(t["id"], "failed", error=odd)
+    assert done["error"] == odd
+    assert api.get(f"/trainings/{t['id']}").json() == done

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from replicate_trainings.testing import Endpoint, LocalReplicate, Request
+from replicate_trainings.testing import Endpoint, LocalReplicate, ManualClock, Request
 
 from tests.testing.helpers import create
 
@@ -128,3 +128,21 @@ def test_100_000_seeded_trainings_are_quick_to_make_and_to_page() -> None:
                 url = client.get(url).json()["next"]
             walked = (time.perf_counter() - started) / 50
         assert walked < 0.05, f"a fresh page took {walked * 1000:.1f} ms"
+
+
+def test_seeded_history_and_ids_follow_the_random_seed() -> None:
+    def history(random_seed: int) -> list[dict[str, Any]]:
+        with LocalReplicate(seed=30, random_seed=random_seed, clock=ManualClock()) as app:
+            app.create()
+            return [app.training(i) for i in app.training_ids()]
+
+    same = history(1)
+    assert history(1) == same
+    assert [t["id"] for t in history(2)] != [t["id"] for t in same]
+
+
+@pytest.mark.local_replicate(seed=250)
+def test_warm_serializes_ahead(endpoint: Endpoint, local_replicate: LocalReplicate) -> None:
+    local_replicate.warm(endpoint.base_url)
+    with endpoint.client() as client:
+        assert len(client.get("/trainings").json()["results"]) == 100

@@ -24,8 +24,8 @@ from . import _trainings as lifecycle
 from ._catalog import Catalog
 from ._clock import Clock, system_clock
 from ._faults import Faults
-from ._messages import Request, Response, json_response, problem
-from ._routes import PREFIX, Route, match
+from ._messages import DEFAULT_ORIGIN, PREFIX, Request, Response, json_response, problem
+from ._routes import Route, match
 from ._server import LocalServer
 from ._store import Cursor, Store
 from ._trainings import EVENTS, Outcome, Progression, Training
@@ -37,9 +37,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "r8_local_test_token"
 """The API token the local server accepts unless told otherwise."""
-
-DEFAULT_ORIGIN = "http://replicate.test"
-"""Where trainings made without a request (seeded, `create()`) say they live."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +221,13 @@ class LocalReplicate:
             t = self._find(training_id)
             self._changed(t, lifecycle.finish(t, status, self.clock(), self._rng, error))
             return _copy(t.to_json(t.origin + PREFIX))
+
+    def warm(self, base_url: str = DEFAULT_ORIGIN + PREFIX) -> None:
+        """Build and serialize every training for clients of `base_url` now, so a timed
+        walk of a big seeded list measures the client, not the server's first pass."""
+        with self._lock:
+            for t in self._store:
+                t.to_json(base_url)
 
     def tick(self) -> int:
         """Advance every running training whose time has come; returns how many moved."""

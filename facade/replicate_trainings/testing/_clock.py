@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 Clock = Callable[[], float]
 """Returns the current time as POSIX seconds (like `time.time`)."""
@@ -47,5 +48,11 @@ def rfc3339(seconds: float, digits: int = 6) -> str:
     """Format POSIX seconds as the API does: UTC, `Z`, `digits` fraction digits (6 or 9)."""
     scale = 10**digits
     whole, fraction = divmod(round(seconds * scale), scale)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-    return f"{stamp}.{fraction:0{digits}d}Z"
+    hour, rest = divmod(whole, 3600)
+    return f"{_hour(hour)}{rest // 60:02d}:{rest % 60:02d}.{fraction:0{digits}d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _hour(hour: int) -> str:
+    """`YYYY-MM-DDTHH:` of an hour since the epoch (cached: formatting is the slow part)."""
+    return time.strftime("%Y-%m-%dT%H:", time.gmtime(hour * 3600))

@@ -18,6 +18,12 @@ import httpx
 Disconnect = Literal["before", "after"]
 """Drop the connection without an answer: `before` the request took effect, or `after`."""
 
+PREFIX = "/v1"
+"""The API's base path, as in `https://api.replicate.com/v1`."""
+
+DEFAULT_ORIGIN = "http://replicate.test"
+"""Where requests with no known origin (and trainings made without a request) live."""
+
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
@@ -36,7 +42,7 @@ class Request:
     query: str = ""
     headers: httpx.Headers = field(default_factory=httpx.Headers)
     body: bytes = b""
-    origin: str = "http://replicate.test"
+    origin: str = DEFAULT_ORIGIN
 
     @property
     def params(self) -> dict[str, list[str]]:

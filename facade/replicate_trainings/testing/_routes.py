@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from ._messages import Response, problem
-
-PREFIX = "/v1"
+from ._messages import PREFIX, Response, problem
 
 
 @dataclass(frozen=True, slots=True)

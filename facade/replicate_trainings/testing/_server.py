@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ._messages import Request, Response
-from ._routes import PREFIX
+from ._messages import PREFIX, Request, Response
 
 if TYPE_CHECKING:
     from ._app import LocalReplicate

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Literal
 
 from ._clock import rfc3339
+from ._messages import DEFAULT_ORIGIN
 
 Outcome = Literal["succeeded", "failed", "aborted", "processing"]
 """How a training will end: `processing` means it never ends on its own (until canceled)."""
@@ -90,10 +92,11 @@ class Training:
     planned_error: str | None = None
     webhook: str | None = None
     webhook_events: frozenset[str] = EVENTS
-    origin: str = "http://replicate.test"
+    origin: str = DEFAULT_ORIGIN
     steps: int = 0
     polls: int = 0
     last_step_at: float = 0.0
+    _input_json: str | None = field(default=None, repr=False)
     _json: bytes | None = field(default=None, repr=False)
     _json_base: str = field(default="", repr=False)
 
@@ -104,33 +107,69 @@ class Training:
     def to_json(self, api_base: str) -> bytes:
         """The training as the API sends it, with URLs under `api_base` (cached)."""
         if self._json is None or self._json_base != api_base:
-            self._json = json.dumps(self.payload(api_base), separators=(",", ":")).encode()
+            self._json = self._render(api_base).encode()
             self._json_base = api_base
         return self._json
 
-    def payload(self, api_base: str) -> dict[str, Any]:
-        """The training as a JSON-shaped dict."""
+    def _render(self, api_base: str) -> str:
+        # Assembled by hand: json.dumps of the whole dict was most of the cost of a page
+        # of never-served trainings; only `input` (once) goes through it.
+        if self._input_json is None:
+            self._input_json = _compact(self.input)
         get = f"{api_base}/trainings/{self.id}"
-        return {
-            "id": self.id,
-            "model": self.model,
-            "version": self.version,
-            "input": self.input,
-            "logs": self.logs,
-            "output": self.output,
-            "error": self.error,
-            "status": self.status,
-            "source": self.source,
-            "created_at": rfc3339(self.created_at, 9),
-            "started_at": None if self.started_at is None else rfc3339(self.started_at),
-            "completed_at": None if self.completed_at is None else rfc3339(self.completed_at),
-            "metrics": self.metrics,
-            "urls": {"get": get, "cancel": f"{get}/cancel", "web": WEB_URL + self.id},
-        }
+        return "".join(
+            (
+                '{"id":',
+                _quote(self.id),
+                ',"model":',
+                _quote(self.model),
+                ',"version":',
+                _quote(self.version),
+                ',"input":',
+                self._input_json,
+                ',"logs":',
+                _quote(self.logs),
+                ',"output":',
+                "null" if self.output is None else _flat(self.output),
+                ',"error":',
+                "null" if self.error is None else _quote(self.error),
+                ',"status":',
+                _quote(self.status),
+                ',"source":',
+                _quote(self.source),
+                ',"created_at":"',
+                rfc3339(self.created_at, 9),
+                '","started_at":',
+                "null" if self.started_at is None else f'"{rfc3339(self.started_at)}"',
+                ',"completed_at":',
+                "null" if self.completed_at is None else f'"{rfc3339(self.completed_at)}"',
+                ',"metrics":',
+                "null" if self.metrics is None else _flat(self.metrics),
+                ',"urls":{"get":',
+                _quote(get),
+                ',"cancel":',
+                _quote(get + "/cancel"),
+                ',"web":',
+                _quote(WEB_URL + self.id),
+                "}}",
+            )
+        )
 
     def touch(self) -> None:
         """Forget the cached JSON after a change."""
         self._json = None
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _flat(values: dict[str, str] | dict[str, float]) -> str:
+    """A flat object of strings and finite numbers (a finite float's repr is valid JSON)."""
+    members = (
+        f"{_quote(k)}:{_quote(v) if isinstance(v, str) else repr(v)}" for k, v in values.items()
+    )
+    return "{" + ",".join(members) + "}"
 
 
 def step(t: Training, now: float, rng: random.Random, life: int) -> frozenset[str]:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import anyio
 import httpx
 
-from ._messages import Request, Response
+from ._messages import DEFAULT_ORIGIN, PREFIX, Request, Response
 
 if TYPE_CHECKING:
     from ._app import LocalReplicate
 
-LOCAL_BASE_URL = "http://replicate.test/v1"
+LOCAL_BASE_URL = DEFAULT_ORIGIN + PREFIX
 """A base URL for clients on the transport (any host works; this one is reserved for tests)."""
 
 

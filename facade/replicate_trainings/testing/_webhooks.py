@@ -3,6 +3,8 @@
 Signing follows Standard Webhooks (`webhook-id` stable across a delivery's
 attempts, `webhook-timestamp` per attempt, `webhook-signature: v1,<base64>`),
 using the `standardwebhooks` package, so receivers can verify with it too.
+Timestamps are wall-clock whatever the server's clock, since receivers check
+them against their own.
 """
 
 from __future__ import annotations
