@@ -11,18 +11,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from replicate_trainings.testing import Endpoint, pytest_plugin
+from replicate_trainings.testing import Endpoint
 
 from tests.testing.helpers import check
-
-# The plugin's fixtures, until tests/conftest.py lists it in `pytest_plugins`
-# (a non-root conftest may not); harmless after, and then these lines can go.
-pytest_configure = pytest_plugin.pytest_configure
-local_replicate_options = pytest_plugin.local_replicate_options
-local_replicate = pytest_plugin.local_replicate
-local_replicate_server = pytest_plugin.local_replicate_server
-local_replicate_transport = pytest_plugin.local_replicate_transport
-local_replicate_endpoint = pytest_plugin.local_replicate_endpoint
 
 
 @pytest.fixture

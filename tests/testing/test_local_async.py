@@ -12,12 +12,7 @@ from replicate_trainings.testing import Endpoint, Fault, LocalReplicate, LocalTr
 
 from tests.testing.helpers import BODY, CREATE, check
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytestmark = pytest.mark.anyio  # on asyncio: tests/conftest.py's `anyio_backend`
 
 
 async def acheck(response: httpx.Response) -> None:
