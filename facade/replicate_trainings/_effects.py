@@ -83,13 +83,8 @@ def stream_sync(program: Program[Any], http: httpx.Client) -> Iterator[Any]:
 
 def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> Iterator[Any]:
     reply: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            effect = program.throw(error) if error is not None else program.send(reply)
-        except StopIteration as stop:
-            result.value = stop.value
-            return
+    error: httpx.HTTPError | None = None
+    while (effect := _advance(program, reply, error, result)) is not None:
         reply, error = None, None
         if isinstance(effect, Send):
             try:
@@ -123,13 +118,8 @@ async def _drive_async(
 
     _check_loop(http, asyncio.get_running_loop())
     reply: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            effect = program.throw(error) if error is not None else program.send(reply)
-        except StopIteration as stop:
-            result.value = stop.value
-            return
+    error: httpx.HTTPError | None = None
+    while (effect := _advance(program, reply, error, result)) is not None:
         reply, error = None, None
         if isinstance(effect, Send):
             try:
@@ -140,6 +130,17 @@ async def _drive_async(
             await asyncio.sleep(effect.seconds)
         else:
             yield effect.value
+
+
+def _advance(
+    program: Program[Any], reply: Any, error: httpx.HTTPError | None, result: _Result
+) -> Effect | None:
+    """Resume the program with the last effect's outcome; None once it has returned."""
+    try:
+        return program.throw(error) if error is not None else program.send(reply)
+    except StopIteration as stop:
+        result.value = stop.value
+        return None
 
 
 _loops: weakref.WeakKeyDictionary[httpx.AsyncClient, Any] = weakref.WeakKeyDictionary()

@@ -19,7 +19,7 @@ import httpx
 from . import errors
 from ._config import ClientConfig
 from ._effects import Program, Send, Sleep
-from ._retry import retry_after, should_retry_error, should_retry_status
+from ._retry import should_retry_error, should_retry_status
 
 _T = TypeVar("_T")
 
@@ -148,10 +148,7 @@ def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
     )
     if kind is errors.ServerError and not call.idempotent:
         message += MAY_HAVE_ACTED
-    fields = {"response": response, "title": title, "detail": detail, "body": body}
-    if kind is errors.RateLimitError:
-        return errors.RateLimitError(message, retry_after=retry_after(response.headers), **fields)
-    return kind(message, **fields)
+    return kind(message, response=response, title=title, detail=detail, body=body)
 
 
 def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnectionError:

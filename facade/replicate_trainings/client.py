@@ -6,9 +6,10 @@ Both build the same calls (`_operations`) and run them through the same pipeline
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+import copy
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Generic, Self, TypeVar
 
 import httpx
 
@@ -178,14 +179,19 @@ class AsyncTrainings:
         return await run_async(program, self._http)
 
 
-class Client:
-    """A blocking client. Token from `token=` or REPLICATE_API_TOKEN; base URL from
-    `base_url=`, REPLICATE_BASE_URL, or https://api.replicate.com/v1.
+_Http = TypeVar("_Http", httpx.Client, httpx.AsyncClient)
+_Ops = TypeVar("_Ops", Trainings, AsyncTrainings)
 
-    Pass `http_client=` to use your own `httpx.Client` (proxies, transports); it is then
-    yours to close. `timeout` is per request; `max_retries=0` turns retries off, and a
-    `RetryPolicy` sets the backoff too. `with_options()` changes either for some calls.
-    """
+
+class _BaseClient(Generic[_Http, _Ops]):
+    """Settings and connections shared by Client and AsyncClient; only I/O types differ."""
+
+    _http_type: type[_Http]
+    _trainings_type: Callable[[ClientConfig, _Http], _Ops]
+    _config: ClientConfig
+    _http: _Http
+    trainings: _Ops
+    """The training operations: create, get, cancel, list, watch, wait."""
 
     def __init__(
         self,
@@ -194,29 +200,54 @@ class Client:
         base_url: str | None = None,
         timeout: float | httpx.Timeout | _Default | None = DEFAULT,
         max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
+        http_client: _Http | None = None,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
+        if http_client is not None and not isinstance(http_client, self._http_type):
             raise TypeError(
-                f"http_client must be an httpx.Client, not {type(http_client).__name__}"
+                f"http_client must be an httpx.{self._http_type.__name__}, "
+                f"not {type(http_client).__name__}"
             )
-        self._config = _resolve(token, base_url, timeout, max_retries, http_client)
+        if isinstance(timeout, _Default):
+            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+        config = ClientConfig.resolve(token, base_url, timeout, max_retries)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._config.timeout)
-        self.trainings = Trainings(self._config, self._http)
+        self._connect(config, http_client or self._http_type(timeout=config.timeout))
+
+    def _connect(self, config: ClientConfig, http: _Http) -> None:
+        self._config, self._http = config, http
+        self.trainings = self._trainings_type(config, http)
 
     def with_options(
         self,
         *,
         timeout: float | httpx.Timeout | _Default | None = DEFAULT,
         max_retries: int | RetryPolicy | None = None,
-    ) -> Client:
-        """A client sharing this one's connections, with another timeout or retry count."""
-        clone = object.__new__(Client)
-        clone._config = _with_options(self._config, timeout, max_retries)
-        clone._owns_http, clone._http = False, self._http
-        clone.trainings = Trainings(clone._config, self._http)
+    ) -> Self:
+        """A client sharing this one's connections, with another timeout or retry policy."""
+        config = self._config.with_options(
+            self._config.timeout if isinstance(timeout, _Default) else timeout,
+            self._config.retry if max_retries is None else max_retries,
+        )
+        clone = copy.copy(self)
+        clone._owns_http = False
+        clone._connect(config, self._http)
         return clone
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self._config.base_url)!r})"
+
+
+class Client(_BaseClient[httpx.Client, Trainings]):
+    """A blocking client. Token from `token=` or REPLICATE_API_TOKEN; base URL from
+    `base_url=`, REPLICATE_BASE_URL, or https://api.replicate.com/v1.
+
+    Pass `http_client=` to use your own `httpx.Client` (proxies, transports); it is then
+    yours to close. `timeout` is per request; `max_retries=0` turns retries off, and a
+    `RetryPolicy` sets the backoff too. `with_options()` changes either for some calls.
+    """
+
+    _http_type = httpx.Client
+    _trainings_type = Trainings
 
     def close(self) -> None:
         """Close the connections, unless the httpx.Client was passed in."""
@@ -234,43 +265,12 @@ class Client:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return f"Client(base_url={str(self._config.base_url)!r})"
 
-
-class AsyncClient:
+class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncTrainings]):
     """An asyncio client; the same settings as `Client`, with an `httpx.AsyncClient`."""
 
-    def __init__(
-        self,
-        token: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
-        max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(
-                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
-            )
-        self._config = _resolve(token, base_url, timeout, max_retries, http_client)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
-        self.trainings = AsyncTrainings(self._config, self._http)
-
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
-        max_retries: int | RetryPolicy | None = None,
-    ) -> AsyncClient:
-        """A client sharing this one's connections, with another timeout or retry count."""
-        clone = object.__new__(AsyncClient)
-        clone._config = _with_options(self._config, timeout, max_retries)
-        clone._owns_http, clone._http = False, self._http
-        clone.trainings = AsyncTrainings(clone._config, self._http)
-        return clone
+    _http_type = httpx.AsyncClient
+    _trainings_type = AsyncTrainings
 
     async def close(self) -> None:
         """Close the connections, unless the httpx.AsyncClient was passed in."""
@@ -287,29 +287,3 @@ class AsyncClient:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        return f"AsyncClient(base_url={str(self._config.base_url)!r})"
-
-
-def _resolve(
-    token: str | None,
-    base_url: str | None,
-    timeout: float | httpx.Timeout | _Default | None,
-    max_retries: int | RetryPolicy,
-    http_client: httpx.Client | httpx.AsyncClient | None,
-) -> ClientConfig:
-    if isinstance(timeout, _Default):
-        timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
-    return ClientConfig.resolve(token, base_url, timeout, max_retries)
-
-
-def _with_options(
-    config: ClientConfig,
-    timeout: float | httpx.Timeout | _Default | None,
-    max_retries: int | RetryPolicy | None,
-) -> ClientConfig:
-    return config.with_options(
-        config.timeout if isinstance(timeout, _Default) else timeout,
-        config.retry if max_retries is None else max_retries,
-    )

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._retry import retry_after
+
 if TYPE_CHECKING:
     import httpx
 
@@ -107,18 +109,10 @@ class UnprocessableEntityError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; `retry_after` is the wait the API asked for, in seconds."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: httpx.Response,
-        title: str | None,
-        detail: str | None,
-        body: Any,
-        retry_after: float | None,
-    ) -> None:
-        super().__init__(message, response=response, title=title, detail=detail, body=body)
-        self.retry_after = retry_after
+    @property
+    def retry_after(self) -> float | None:
+        """From `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None if absent."""
+        return retry_after(self.headers)
 
 
 class ServerError(APIStatusError):
