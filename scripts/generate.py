@@ -72,16 +72,22 @@ def differences(fresh: Path, current: Path) -> list[str]:
     new, old = tree(fresh), tree(current) if current.exists() else {}
     lines: list[str] = []
     for name in sorted(new.keys() | old.keys()):
-        if new.get(name) != old.get(name):
-            lines.extend(
-                difflib.unified_diff(
-                    old.get(name, "").splitlines(),
-                    new.get(name, "").splitlines(),
-                    f"generated/{PACKAGE}/{name} (committed)",
-                    f"generated/{PACKAGE}/{name} (fresh)",
-                    lineterm="",
-                )
+        if new.get(name) == old.get(name):
+            continue
+        if name not in new or name not in old:
+            side = (
+                "only in the committed tree" if name in old else "missing from the committed tree"
             )
+            lines.append(f"generated/{PACKAGE}/{name}: {side}")
+        lines.extend(
+            difflib.unified_diff(
+                old.get(name, "").splitlines(),
+                new.get(name, "").splitlines(),
+                f"generated/{PACKAGE}/{name} (committed)",
+                f"generated/{PACKAGE}/{name} (fresh)",
+                lineterm="",
+            )
+        )
     return lines
 
 
