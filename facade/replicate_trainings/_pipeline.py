@@ -111,28 +111,38 @@ def request(
 
 def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
     """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
+    data = _json(response)
+    if data is _NOT_JSON:
+        reason = f"not JSON: {_snippet(response)}"
+    else:
+        try:
+            return parse(data)
+        except errors.ResponseParseError as exc:
+            reason = str(exc)
+    message = (
+        f"{response.status_code} answer to {call.method} {_path(call)} is unreadable: {reason}"
+    )
+    if not call.idempotent:
+        message += "." + MAY_HAVE_ACTED
+    raise errors.ResponseParseError(message, response=response)
+
+
+_NOT_JSON: Any = object()
+
+
+def _json(response: httpx.Response) -> Any:
+    """The body's JSON value, or _NOT_JSON (bad UTF-8, bad syntax, nesting too deep)."""
     try:
-        return parse(json.loads(response.content))
-    except (ValueError, UnicodeDecodeError, RecursionError, errors.ResponseParseError) as exc:
-        reason = (
-            str(exc)
-            if isinstance(exc, errors.ResponseParseError)
-            else f"not JSON: {_snippet(response)}"
-        )
-        answer = f"{response.status_code} answer to {call.method} {_path(call)}"
-        message = f"{answer} is unreadable: {reason}"
-        if not call.idempotent:
-            message += "." + MAY_HAVE_ACTED
-        raise errors.ResponseParseError(message, response=response) from None
+        return json.loads(response.content)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
 
 
 def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
     """The typed error for a non-success answer, with its problem-details fields."""
     status = response.status_code
-    body: Any
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    body = _json(response)
+    if body is _NOT_JSON:
         body = None
     problem = body if isinstance(body, dict) else {}
     title = _text(problem.get("title"))
