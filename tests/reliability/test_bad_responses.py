@@ -1,0 +1,476 @@
+"""Bad responses: every valid training parses, whatever it adds or leaves null; junk raises
+`ResponseParseError` (a success answer) or an `APIStatusError` subclass (any other status),
+and nothing else, whether it comes from an httpx.MockTransport, the real local server's
+scripted answers (`Fault.respond`), or straight into `Training.from_dict`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import pickle
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
+
+import httpx
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from replicate_trainings import (
+    APIStatusError,
+    Client,
+    ResponseParseError,
+    Training,
+    TrainingStatus,
+)
+from replicate_trainings._retry import retry_after
+from replicate_trainings.testing import Fault, LocalReplicate, LocalServer, Operation
+
+from tests import payloads
+from tests.reliability._support import (
+    FIGURES,
+    FUZZ,
+    GOOD_CREATE,
+    NO_RETRIES,
+    REF,
+    client,
+    outcome,
+)
+
+TRAINING_ID = "zz4ibbonubfz7carwiefibzgga"
+FIELDS = frozenset(payloads.succeeded()) | {"urls"}
+KNOWN_STATUSES = [s.value for s in TrainingStatus]
+
+# -- JSON values -----------------------------------------------------------------------
+
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**64), max_value=2**64)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=16)
+)
+JSON: st.SearchStrategy[Any] = st.recursive(
+    LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+EXTRAS = st.dictionaries(st.text(max_size=12), JSON, max_size=3)
+ABSENT = object()
+
+
+# -- valid trainings -----------------------------------------------------------------
+
+
+@st.composite
+def timestamps(draw: st.DrawFn) -> tuple[str, datetime]:
+    """An RFC 3339 timestamp in any precision (0 to 9 digits), 'T' or 't', 'Z', 'z' or an
+    offset, and the aware datetime it means (truncated to microseconds)."""
+    moment = draw(st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31)))
+    digits = draw(st.integers(0, 9))
+    nanos = f"{moment.microsecond:06d}{draw(st.integers(0, 999)):03d}"
+    fraction = "." + nanos[:digits] if digits else ""
+    micro = int(nanos[: min(digits, 6)].ljust(6, "0")) if digits else 0
+    zone = draw(st.sampled_from(["Z", "z", "+00:00", "-00:00", "offset"]))
+    tz: timezone = UTC
+    if zone == "offset":
+        sign = draw(st.sampled_from([1, -1]))
+        hours, minutes = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+        tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        zone = f"{'+' if sign > 0 else '-'}{hours:02d}:{minutes:02d}"
+    separator = draw(st.sampled_from("Tt"))
+    text = (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}{separator}"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}{fraction}{zone}"
+    )
+    return text, moment.replace(microsecond=micro, tzinfo=tz)
+
+
+def maybe(draw: st.DrawFn, values: st.SearchStrategy[Any]) -> Any:
+    """A field's value, or null, or ABSENT (left out)."""
+    return draw(st.one_of(st.just(ABSENT), st.none(), values))
+
+
+def put(target: dict[str, Any], name: str, value: Any) -> None:
+    if value is not ABSENT:
+        target[name] = value
+
+
+@st.composite
+def sub_object(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]]) -> dict[str, Any]:
+    obj = {k: v for k, v in draw(EXTRAS).items() if k not in fields}
+    for name, values in fields.items():
+        put(obj, name, maybe(draw, values))
+    return obj
+
+
+@st.composite
+def valid_trainings(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(payload, expectations): a training as openapi.yaml allows it, with extra fields at
+    every level, nulls where the parser tolerates them, open statuses and odd timestamps."""
+    payload = {k: v for k, v in draw(EXTRAS).items() if k not in FIELDS}
+    expected: dict[str, Any] = {}
+    payload["id"] = draw(st.text(min_size=1, max_size=30))
+    payload["model"] = draw(st.text(max_size=30))
+    payload["version"] = draw(st.text(max_size=70))
+    payload["input"] = draw(st.dictionaries(st.text(max_size=10), JSON, max_size=4))
+    payload["status"] = draw(st.sampled_from(KNOWN_STATUSES) | st.text(max_size=12))
+    payload["created_at"], expected["created_at"] = draw(timestamps())
+    for name in ("started_at", "completed_at"):
+        choice = draw(st.sampled_from(["absent", "null", "set"]))
+        expected[name] = None
+        if choice == "null":
+            payload[name] = None
+        elif choice == "set":
+            payload[name], expected[name] = draw(timestamps())
+    put(payload, "source", maybe(draw, st.sampled_from(["api", "web"]) | st.text(max_size=8)))
+    put(payload, "logs", maybe(draw, st.text(max_size=50)))
+    put(payload, "error", maybe(draw, st.text(max_size=20)))
+    strings = st.text(max_size=30)
+    numbers = st.integers(-(10**12), 10**12) | st.floats(allow_nan=False, allow_infinity=False)
+    put(payload, "output", maybe(draw, sub_object({"version": strings, "weights": strings})))
+    put(
+        payload,
+        "metrics",
+        maybe(draw, sub_object({"predict_time": numbers, "total_time": numbers})),
+    )
+    payload["urls"] = draw(sub_object({"get": strings, "cancel": strings, "web": strings}))
+    return payload, expected
+
+
+def check_parsed(training: Training, payload: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert training.to_dict() == payload  # nothing dropped, nothing added
+    assert training.id == payload["id"]
+    assert training.status == payload["status"]
+    if payload["status"] in KNOWN_STATUSES:
+        assert isinstance(training.status, TrainingStatus)
+    for name in ("created_at", "started_at", "completed_at"):
+        got, want = getattr(training, name), expected[name]
+        assert got == want
+        if want is not None:
+            assert got.utcoffset() == want.utcoffset()
+    terminal = payload["status"] in {"succeeded", "failed", "canceled", "aborted"}
+    assert training.is_terminal == (terminal or expected["completed_at"] is not None)
+    assert pickle.loads(pickle.dumps(training)) == training
+    repr(training)
+
+
+@settings(FUZZ, max_examples=100)
+@given(valid_trainings())
+def test_every_valid_training_parses(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    FIGURES.count("bad responses: valid trainings parsed directly")
+    payload, expected = case
+    check_parsed(Training.from_dict(json.loads(json.dumps(payload))), payload, expected)
+
+
+class Scripted:
+    """One answer for every request; `client` is a facade client on a MockTransport of it."""
+
+    def __init__(self) -> None:
+        self.status, self.body, self.headers = 200, b"", httpx.Headers()
+        http = httpx.Client(transport=httpx.MockTransport(self._answer))
+        self.client = Client(
+            "r8_x", base_url="https://api.test/v1", http_client=http, max_retries=NO_RETRIES
+        )
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(self.status, content=self.body, headers=self.headers)
+
+
+SCRIPTED = Scripted()
+
+
+def mock_client(status: int, body: bytes, headers: dict[str, str] | None = None) -> Client:
+    """The shared scripted client, answering `status`, `headers` and `body` from now on."""
+    SCRIPTED.status, SCRIPTED.body, SCRIPTED.headers = status, body, httpx.Headers(headers)
+    return SCRIPTED.client
+
+
+@pytest.fixture
+def server_client(local_replicate_server: LocalServer) -> Iterator[Client]:
+    """One client for all of a property test's examples (building one per example is slow)."""
+    with client(local_replicate_server, max_retries=NO_RETRIES) as c:
+        yield c
+
+
+@settings(FUZZ, max_examples=60)
+@given(valid_trainings(), st.sampled_from(["get", "cancel", "create"]))
+def test_every_valid_training_parses_through_the_client(
+    case: tuple[dict[str, Any], dict[str, Any]], operation: str
+) -> None:
+    FIGURES.count("bad responses: valid trainings through a mock transport")
+    payload, expected = case
+    c = mock_client(200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    training = OPERATIONS[operation](c)
+    assert isinstance(training, Training)
+    check_parsed(training, payload, expected)
+
+
+@settings(FUZZ, max_examples=30)
+@given(st.lists(valid_trainings(), max_size=3))
+def test_every_valid_page_parses_through_the_client(
+    cases: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    FIGURES.count("bad responses: valid pages through a mock transport")
+    page = {"next": None, "previous": None, "results": [p for p, _ in cases]}
+    trainings = list(mock_client(200, json.dumps(page).encode()).trainings.list())
+    assert [t.to_dict() for t in trainings] == [p for p, _ in cases]
+
+
+@pytest.mark.timeout(60)
+@settings(FUZZ, max_examples=40)
+@given(valid_trainings())
+def test_every_valid_training_parses_from_the_real_server(
+    local_replicate: LocalReplicate,
+    server_client: Client,
+    case: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    FIGURES.count("bad responses: valid trainings over loopback HTTP")
+    payload, expected = case
+    body = json.dumps(payload).encode()
+    local_replicate.faults.add(Fault.respond(200, body, {"Content-Type": "application/json"}))
+    check_parsed(server_client.trainings.get(TRAINING_ID), payload, expected)
+
+
+# -- junk ----------------------------------------------------------------------------
+
+
+def truncate(payload: dict[str, Any], fraction: float) -> bytes:
+    body = json.dumps(payload).encode()
+    return body[: int(len(body) * fraction)]
+
+
+WRONG_TYPES: dict[str, st.SearchStrategy[Any]] = {
+    "id": st.integers() | st.none() | st.lists(st.text(), max_size=2),
+    "model": st.integers() | st.none() | st.booleans(),
+    "version": st.floats(allow_nan=False) | st.none(),
+    "input": st.text() | st.lists(st.integers(), max_size=2) | st.none(),
+    "status": st.integers() | st.none() | st.dictionaries(st.text(), st.text(), max_size=1),
+    "created_at": st.integers()
+    | st.none()
+    | st.sampled_from(["", "yesterday", "2023-13-01T00:00:00Z", "16:32:56", "2023/09/08"]),
+    "started_at": st.integers() | st.sampled_from(["soon", "2023-09-08T25:00:00Z"]),
+    "urls": st.text() | st.none() | st.lists(st.text(), max_size=2),
+    "output": st.text(min_size=1) | st.integers() | st.lists(st.none(), min_size=1),
+    "metrics": st.text(min_size=1) | st.lists(st.none(), min_size=1) | st.booleans(),
+    "logs": st.integers() | st.dictionaries(st.text(), st.text(), max_size=1),
+    "error": st.booleans() | st.lists(st.text(), max_size=1),
+    "source": st.integers() | st.lists(st.text(), max_size=1),
+}
+NESTED_WRONG: dict[tuple[str, str], st.SearchStrategy[Any]] = {
+    ("metrics", "predict_time"): st.text() | st.booleans() | st.lists(st.integers(), max_size=1),
+    ("output", "weights"): st.integers() | st.booleans(),
+    ("urls", "get"): st.integers() | st.lists(st.text(), max_size=1),
+}
+
+
+@st.composite
+def wrong_shapes(draw: st.DrawFn) -> tuple[Any, str]:
+    """(document, field): a training with one field missing or of the wrong type."""
+    payload = draw(valid_trainings())[0]
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(sorted(WRONG_TYPES)))
+        if name in ("id", "model", "version", "input", "status", "created_at", "urls") and (
+            draw(st.booleans())
+        ):
+            del payload[name]
+        else:
+            payload[name] = draw(WRONG_TYPES[name])
+        return payload, name
+    (outer, inner) = draw(st.sampled_from(sorted(NESTED_WRONG)))
+    payload[outer] = {inner: draw(NESTED_WRONG[(outer, inner)])}
+    return payload, inner
+
+
+@settings(FUZZ, max_examples=60)
+@given(wrong_shapes())
+def test_a_training_with_a_wrong_field_is_a_parse_error_naming_it(case: tuple[Any, str]) -> None:
+    FIGURES.count("bad responses: wrong-shape trainings parsed directly")
+    payload, field = case
+    with pytest.raises(ResponseParseError, match=field):
+        Training.from_dict(json.loads(json.dumps(payload)))
+
+
+@settings(FUZZ, max_examples=300)
+@given(JSON)
+def test_any_json_is_a_training_or_a_parse_error(document: Any) -> None:
+    FIGURES.count("bad responses: arbitrary JSON parsed directly")
+    with contextlib.suppress(ResponseParseError):
+        Training.from_dict(document)
+
+
+def junk_bodies() -> st.SearchStrategy[bytes]:
+    html = st.text(max_size=80).map(
+        lambda t: f"<!DOCTYPE html><html><body><h1>{t}</h1></body></html>".encode()
+    )
+    truncated = st.builds(
+        truncate, valid_trainings().map(lambda case: case[0]), st.floats(0, 0.999)
+    )
+    wrong = st.one_of(
+        wrong_shapes().map(lambda case: case[0]),
+        JSON.filter(lambda doc: not isinstance(doc, dict)),
+        st.dictionaries(st.text(max_size=8), JSON, max_size=3),
+    ).map(lambda doc: json.dumps(doc).encode())
+    empty = st.sampled_from([b"", b" ", b"\n", b"\r\n\r\n", b"null", b"{}", b"[]"])
+    binary = st.binary(max_size=120)
+    return st.one_of(html, truncated, wrong, empty, binary)
+
+
+Call = Callable[[Client], object]
+OPERATIONS: dict[str, Call] = {
+    "get": lambda c: c.trainings.get(TRAINING_ID),
+    "cancel": lambda c: c.trainings.cancel(TRAINING_ID),
+    "create": lambda c: c.trainings.create(REF, **GOOD_CREATE),
+    "list": lambda c: list(c.trainings.list()),
+}
+CONTENT_TYPES = [
+    "application/json",
+    "application/problem+json",
+    "text/html; charset=utf-8",
+    "text/plain",
+    "application/octet-stream",
+    "",
+]
+STATUSES = [200, 201, 202, 203, 400, 401, 403, 404, 409, 410, 418, 422, 429, 500, 502, 503, 504]
+STATUSES += [520, 599, 301, 302, 307, 308]
+
+
+def expect_typed_error(status: int, operation: str, call: Callable[[], object]) -> None:
+    """`call()` raises ResponseParseError (success status) or APIStatusError, nothing else."""
+    results: list[object] = []
+    error = outcome(lambda: results.append(call()))
+    if error is None:
+        if operation == "list" and results == [[]]:
+            return  # a junk dict may happen to read as an empty last page ({"results": []})
+        pytest.fail(f"{operation}: junk in a {status} answer was taken as {results[0]!r}")
+    success = 200 <= status < 300
+    if isinstance(error, ResponseParseError):
+        assert success, f"{status} answer raised {error!r}"
+        assert operation != "create" or "may have been created" in str(error)
+    elif isinstance(error, APIStatusError):
+        assert not success and error.status_code == status
+        if operation == "create" and status >= 500:
+            assert "may have been created" in str(error)
+    else:  # the property under test: nothing else escapes
+        pytest.fail(f"{operation}: a {status} answer escaped as {type(error).__name__}: {error}")
+
+
+@settings(FUZZ, max_examples=120)
+@given(
+    status=st.sampled_from(STATUSES),
+    body=junk_bodies(),
+    content_type=st.sampled_from(CONTENT_TYPES),
+    operation=st.sampled_from(sorted(OPERATIONS)),
+)
+@example(status=200, body=b"x" * 8_000_000, content_type="text/html", operation="get")
+@example(status=200, body=b'"' + b"a" * 8_000_000 + b'"', content_type="", operation="list")
+@example(status=503, body=b"<html>" * 1_000_000, content_type="text/html", operation="create")
+@example(status=200, body=b"[" * 200_000, content_type="application/json", operation="cancel")
+def test_junk_raises_only_typed_errors(
+    status: int, body: bytes, content_type: str, operation: str
+) -> None:
+    FIGURES.count("bad responses: junk answers through a mock transport")
+    c = mock_client(status, body, {"Content-Type": content_type})
+    expect_typed_error(status, operation, lambda: OPERATIONS[operation](c))
+
+
+@pytest.mark.timeout(60)
+@settings(FUZZ, max_examples=60)
+@given(
+    status=st.sampled_from(STATUSES),
+    body=junk_bodies(),
+    content_type=st.sampled_from(CONTENT_TYPES),
+    operation=st.sampled_from(sorted(OPERATIONS)),
+)
+@example(status=200, body=b"x" * 8_000_000, content_type="text/html", operation="get")
+@example(status=502, body=b"<html>" * 1_000_000, content_type="text/html", operation="list")
+def test_junk_from_the_real_server_raises_only_typed_errors(
+    *,
+    local_replicate: LocalReplicate,
+    server_client: Client,
+    status: int,
+    body: bytes,
+    content_type: str,
+    operation: str,
+) -> None:
+    FIGURES.count("bad responses: junk answers over loopback HTTP")
+    local_replicate.faults.clear()
+    local_replicate.faults.add(
+        Fault.respond(status, body, {"Content-Type": content_type}),
+        operation=cast(Operation, operation),
+    )
+    expect_typed_error(status, operation, lambda: OPERATIONS[operation](server_client))
+
+
+@st.composite
+def junk_pages(draw: st.DrawFn) -> Any:
+    good = [draw(valid_trainings())[0] for _ in range(draw(st.integers(0, 2)))]
+    bad = draw(
+        st.sampled_from(
+            [
+                {"next": None},
+                {"results": "none"},
+                {"results": None, "next": None},
+                {"results": good, "next": 5},
+                {"results": good, "previous": ["x"]},
+                {"results": [*good, draw(JSON.filter(lambda d: not isinstance(d, dict)))]},
+                {"results": [*good, draw(wrong_shapes())[0]]},
+            ]
+        )
+    )
+    return bad
+
+
+@settings(FUZZ, max_examples=30)
+@given(junk_pages())
+def test_a_junk_page_is_a_parse_error(page: Any) -> None:
+    FIGURES.count("bad responses: junk pages through a mock transport")
+    c = mock_client(200, json.dumps(page).encode())
+    with pytest.raises(ResponseParseError):
+        list(c.trainings.list())
+
+
+# -- headers ---------------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=200)
+@given(
+    st.text(max_size=40)
+    | st.sampled_from(
+        [
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Mon, 99 Oct 2015 07:28:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 -2359",
+            "Mon, 01 Jan 0001 00:00:00 +2359",
+            "1e999",
+            "-1e999",
+            "nan",
+            "-0",
+            "0x10",
+        ]
+    ),
+    st.none() | st.text(max_size=20) | st.sampled_from(["inf", "nan", "-5", "1e400"]),
+)
+def test_any_retry_after_is_read_as_a_wait_or_ignored(value: str, millis: str | None) -> None:
+    FIGURES.count("bad responses: Retry-After values")
+    headers = {"Retry-After": value} | ({} if millis is None else {"retry-after-ms": millis})
+    try:
+        parsed = retry_after(httpx.Headers(headers))
+    except UnicodeEncodeError:
+        return  # httpx itself refuses such a header value; no server can send it
+    assert parsed is None or parsed >= 0
+    c = mock_client(429, b"", headers)
+    expect_typed_error(429, "get", lambda: c.trainings.get(TRAINING_ID))
+
+
+# -- single findings, kept as examples -----------------------------------------------------
+
+
+@pytest.mark.parametrize("charset", ["bogus", "utf-8", "latin-1"])
+@pytest.mark.parametrize("status", [200, 500])
+def test_an_answer_in_an_odd_charset_raises_only_typed_errors(charset: str, status: int) -> None:
+    headers = {"Content-Type": f"text/plain; charset={charset}"}
+    c = mock_client(status, b"\xffno such page\x00", headers)
+    expect_typed_error(status, "get", lambda: c.trainings.get(TRAINING_ID))
