@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -56,25 +56,66 @@ def model_version(ref: object, model: object, version: object) -> tuple[str, str
 
 
 def training_input(value: object) -> dict[str, Any]:
-    """The `input` mapping: string keys, JSON-serializable values."""
+    """The `input` mapping as plain JSON: string keys, JSON values, at every depth.
+
+    Any Mapping and any list or tuple is accepted and copied; keys that are not strings
+    are refused rather than silently turned into strings, as json.dumps would.
+    """
     if not isinstance(value, Mapping):
         raise TypeError(
             f"input must be a mapping of input names to values, not {type(value).__name__}"
         )
-    bad_keys = [key for key in value if not isinstance(key, str)]
-    if bad_keys:
-        raise TypeError(f"input keys must be strings, got {bad_keys[0]!r}")
     try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"input must be JSON-serializable: {exc}") from None
-    return dict(value)
+        plain: dict[str, Any] = _json_value(value, "input")
+    except RecursionError:
+        raise ValueError("input is nested too deeply, or contains itself") from None
+    return plain
+
+
+def _json_value(value: object, where: str) -> Any:
+    if isinstance(value, str):
+        return encodable(where, value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} is {value!r}, which JSON cannot carry")
+        return value
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"{where} has a key {key!r}: keys must be strings")
+            encodable(f"a key of {where}", key)
+        return {key: _json_value(item, f"{where}[{key!r}]") for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    raise TypeError(f"{where} is a {type(value).__name__}, which is not JSON-serializable")
+
+
+def encodable(name: str, value: str) -> str:
+    """A string that UTF-8 can carry (no lone surrogates such as '\\ud800')."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} has characters UTF-8 cannot encode: {value!r}") from None
+    return value
+
+
+def seconds(name: str, value: object, *, allow_zero: bool = False, most: float = 86_400) -> float:
+    """A finite number of seconds, positive (or zero), at most `most` (time.sleep's reach)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not (0 <= value <= most if allow_zero else 0 < value <= most):
+        bound = "0 or more" if allow_zero else "positive"
+        raise ValueError(f"{name} must be {bound} and at most {most:g} seconds, got {value!r}")
+    return float(value)
 
 
 def webhook_url(value: object) -> str:
     """An https URL; plain http only to this machine (a local receiver in development)."""
     if not isinstance(value, str):
         raise TypeError(f"webhook must be a URL string, not {type(value).__name__}")
+    encodable("webhook", value)
     try:
         parts = urlsplit(value)
         host = parts.hostname
@@ -101,7 +142,7 @@ def webhook_events(value: object, webhook: str | None) -> list[str]:
     if not events:
         raise ValueError("webhook_events_filter must name at least one event")
     for event in events:
-        if event not in _WEBHOOK_EVENTS:
+        if not isinstance(event, str) or event not in _WEBHOOK_EVENTS:
             raise ValueError(
                 f"webhook_events_filter: unknown event {event!r}; "
                 f"expected some of {sorted(_WEBHOOK_EVENTS)}"

@@ -8,6 +8,7 @@ import platform
 import attrs
 import httpx
 
+from ._arguments import seconds
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -39,7 +40,9 @@ class ClientConfig:
     ) -> ClientConfig:
         return cls(
             base_url=_base_url(
-                base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
+                base_url
+                if base_url is not None
+                else os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
             ),
             token=_token(token if token is not None else os.environ.get("REPLICATE_API_TOKEN")),
             timeout=_timeout(timeout),
@@ -65,17 +68,17 @@ class ClientConfig:
 
     def owns(self, url: str) -> bool:
         """True if url is on the configured scheme, host, port and base path."""
+        base = self.base_url
         try:
             candidate = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError):
+            return (
+                candidate.scheme == base.scheme
+                and candidate.host == base.host
+                and candidate.port == base.port
+                and candidate.path.startswith(base.path)
+            )
+        except (httpx.InvalidURL, TypeError, ValueError):
             return False
-        base = self.base_url
-        return (
-            candidate.scheme == base.scheme
-            and candidate.host == base.host
-            and candidate.port == base.port
-            and candidate.path.startswith(base.path)
-        )
 
 
 def _token(value: object) -> str:
@@ -98,11 +101,14 @@ def _base_url(value: object) -> httpx.URL:
         raise TypeError(f"base_url must be a URL string, not {type(value).__name__}")
     try:
         url = httpx.URL(str(value).rstrip("/"))
-    except httpx.InvalidURL as exc:
-        raise ValueError(f"base_url is not a valid URL: {value!r} ({exc})") from None
-    if url.scheme not in ("http", "https") or not url.host:
+        host = url.host  # decoded lazily: a bad IDNA label fails only here
+    except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError (IDNA) is a ValueError
+        raise ValueError(f"base_url is not a valid URL: {str(value)!r} ({exc})") from None
+    if url.scheme not in ("http", "https") or not host:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {str(value)!r}")
-    if url.query or url.fragment:
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"base_url has port {url.port}, outside 1-65535")
+    if "?" in str(value) or "#" in str(value):
         raise ValueError(f"base_url must not have a query or fragment, got {str(value)!r}")
     return url
 
@@ -116,12 +122,14 @@ def _retry(value: object) -> RetryPolicy:
 
 
 def _timeout(value: object) -> httpx.Timeout:
-    if isinstance(value, httpx.Timeout):
-        return value
+    """Seconds, an httpx.Timeout, or None (no limit); each limit finite and at most a day,
+    since the socket layer cannot take more (None is the way to say "no limit")."""
     if value is None:
         return httpx.Timeout(None)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"timeout must be seconds or an httpx.Timeout, not {type(value).__name__}")
-    if not value > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value!r}")
-    return httpx.Timeout(float(value))
+    if isinstance(value, httpx.Timeout):
+        limits = value.as_dict().values()
+        for limit in limits:
+            if limit is not None:
+                seconds("timeout", limit)
+        return value
+    return httpx.Timeout(seconds("timeout", value))

@@ -70,6 +70,8 @@ def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
             f"cursor must be a non-empty string from a page's next_cursor or previous_cursor, "
             f"got {cursor!r}"
         )
+    if cursor is not None:
+        _arguments.encodable("cursor", cursor)
     kwargs = trainings_list._get_kwargs(cursor=UNSET if cursor is None else cursor)
     return Call.from_generated(config, "trainings.list", kwargs, idempotent=True)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 
 import attrs
 
-from . import errors
+from . import _arguments, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
 from ._pipeline import Call, request
@@ -30,11 +31,7 @@ class PollSchedule:
     def from_interval(cls, poll_interval: object) -> PollSchedule:
         if poll_interval is None:
             return cls()
-        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float):
-            raise TypeError(f"poll_interval must be seconds, not {type(poll_interval).__name__}")
-        if not poll_interval > 0:
-            raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
-        return cls(fixed=float(poll_interval))
+        return cls(fixed=_arguments.seconds("poll_interval", poll_interval))
 
     def delays(self) -> Iterator[float]:
         delay = self.initial
@@ -47,11 +44,7 @@ def wait_deadline(timeout: object) -> float | None:
     """The `time.monotonic()` by which `wait()` gives up, or None for no limit."""
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise TypeError(f"timeout must be seconds, not {type(timeout).__name__}")
-    if not timeout >= 0:
-        raise ValueError(f"timeout must be 0 or more seconds, got {timeout!r}")
-    return time.monotonic() + timeout
+    return time.monotonic() + _arguments.seconds("timeout", timeout, allow_zero=True, most=math.inf)
 
 
 def poll(

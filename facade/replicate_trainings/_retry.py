@@ -35,6 +35,12 @@ class RetryPolicy:
             raise TypeError(f"max_retries must be an int, not {type(self.max_retries).__name__}")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
+        for name in ("initial_delay", "max_delay", "max_retry_after"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"{name} must be seconds, not {type(value).__name__}")
+            if not 0 <= value <= 3600:
+                raise ValueError(f"{name} must be between 0 and 3600 seconds, got {value!r}")
 
     def delay(self, retry: int, response: httpx.Response | None = None) -> float:
         """Seconds to wait before retry number `retry` (0-based).
