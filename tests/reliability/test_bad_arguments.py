@@ -13,6 +13,7 @@ import contextlib
 import math
 import re
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -24,9 +25,10 @@ from replicate_trainings import (
     Client,
     NotFoundError,
     ReplicateError,
+    RetryPolicy,
     Training,
 )
-from replicate_trainings.testing import LocalReplicate
+from replicate_trainings.testing import LocalReplicate, LocalServer
 
 from tests import payloads
 from tests.reliability._support import (
@@ -36,6 +38,7 @@ from tests.reliability._support import (
     NO_RETRIES,
     REF,
     VERSION,
+    client,
     in_process_client,
     outcome,
 )
@@ -260,6 +263,13 @@ def test_an_invalid_input_is_refused(app: LocalReplicate, api: Client, value: An
     rejected(app, create_with(api, input=value), r"\binput\b")
 
 
+def test_input_may_be_any_mapping(app: LocalReplicate, api: Client) -> None:
+    """create() takes `input: Mapping[str, Any]`; a read-only mapping is a Mapping."""
+    value = {"input_images": "https://example.com/a.zip", "steps": 3}
+    [sent] = accepted(app, create_with(api, input=MappingProxyType(value)))
+    assert sent.json()["input"] == value
+
+
 HOSTS = st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z]{2,5}){1,2}", fullmatch=True)
 PATHS = st.from_regex(r"(/[A-Za-z0-9._~-]{0,8}){0,3}", fullmatch=True)
 
@@ -348,6 +358,23 @@ def test_an_invalid_event_filter_is_refused(app: LocalReplicate, api: Client, va
     rejected(app, call, r"\bwebhook_events_filter\b")
 
 
+@settings(FUZZ, max_examples=40)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(EVENTS), max_size=2)
+        | st.dictionaries(st.sampled_from(EVENTS), st.integers(), max_size=1)
+        | st.sets(st.sampled_from(EVENTS), max_size=1),
+        min_size=1,
+        max_size=2,
+    ).map(lambda items: ["start", *items])
+)
+def test_an_event_filter_with_unhashable_items_is_refused(
+    app: LocalReplicate, api: Client, value: Any
+) -> None:
+    call = create_with(api, webhook=WEBHOOK, webhook_events_filter=value)
+    rejected(app, call, r"\bwebhook_events_filter\b")
+
+
 @settings(FUZZ, max_examples=60)
 @given(
     st.lists(st.sampled_from(EVENTS), min_size=1, max_size=6), st.sampled_from([list, tuple, iter])
@@ -380,6 +407,15 @@ def test_any_cursor_string_is_sent_unchanged(app: LocalReplicate, api: Client, c
     assert [r.params.get("cursor") for r in sent] == [[cursor]]
 
 
+@settings(FUZZ, max_examples=30)
+@given(st.text(max_size=5), st.sampled_from(["\ud800", "\udfff", "\udc80"]), st.text(max_size=5))
+def test_a_cursor_that_cannot_be_encoded_is_refused(
+    app: LocalReplicate, api: Client, before: str, surrogate: str, after: str
+) -> None:
+    """A lone surrogate cannot be sent in a URL: refuse it at list(), naming cursor."""
+    rejected(app, lambda: list(api.trainings.list(cursor=before + surrogate + after)), "cursor")
+
+
 # -- watch / wait ------------------------------------------------------------------------
 
 NOT_NUMBERS: st.SearchStrategy[object] = st.one_of(
@@ -401,6 +437,14 @@ def test_an_invalid_poll_interval_is_refused(
 ) -> None:
     operation = getattr(api.trainings, which)
     rejected(app, lambda: operation("tr1", poll_interval=value), r"\bpoll_interval\b")
+
+
+@pytest.mark.parametrize("value", [math.inf, 1e10, 1e300])
+def test_a_poll_interval_too_long_to_sleep_is_refused(
+    app: LocalReplicate, api: Client, value: float
+) -> None:
+    """time.sleep() cannot take it (OverflowError); refuse it up front, naming it."""
+    rejected(app, lambda: api.trainings.watch("tr1", poll_interval=value), r"\bpoll_interval\b")
 
 
 @settings(FUZZ, max_examples=100)
@@ -463,6 +507,50 @@ def test_a_valid_token_is_sent_stripped(app: LocalReplicate, token: str) -> None
     assert sent.headers["authorization"] == f"Bearer {token.strip()}"
 
 
+@st.composite
+def invalid_base_urls(draw: st.DrawFn) -> Any:
+    host, path = draw(HOSTS), draw(PATHS)
+    kind = draw(st.sampled_from(["type", "scheme", "relative", "no host", "query", "malformed"]))
+    if kind == "type":
+        return draw(NOT_STRINGS.filter(lambda v: not isinstance(v, str)))
+    if kind == "scheme":
+        return draw(st.sampled_from(["ftp", "ws", "file", "mailto"])) + f"://{host}{path}"
+    if kind == "relative":
+        return draw(st.sampled_from(["", "/v1", "api.replicate.com/v1", "v1"]))
+    if kind == "no host":
+        return draw(st.sampled_from(["https://", "https:///v1", "http://:80/v1"]))
+    if kind == "query":
+        return f"https://{host}{path}" + draw(st.sampled_from(["?a=b", "#frag", "?", "?x#y"]))
+    return draw(
+        st.sampled_from(
+            ["http://[::1/v1", "http://xn--/v1", "https://xn--zz/v1", "http://h:99999/v1"]
+        )
+    )
+
+
+@settings(FUZZ, max_examples=150)
+@given(invalid_base_urls())
+@example("http://xn--/v1")
+@example("https://api.replicate.com/v1?")
+@example("https://api.replicate.com/v1#")
+def test_an_invalid_base_url_is_refused(app: LocalReplicate, value: Any) -> None:
+    rejected(app, lambda: Client("r8_x", base_url=value), r"\bbase_url\b")
+
+
+@settings(FUZZ, max_examples=150)
+@given(st.text(max_size=30))
+@example("http://xn--/v1")
+@example("http://\ud800/v1")
+def test_any_base_url_string_is_accepted_or_refused_cleanly(
+    app: LocalReplicate, value: str
+) -> None:
+    FIGURES.count("bad arguments: arbitrary base_url strings")
+    error = outcome(lambda: Client("r8_x", base_url=value or "x"))
+    if error is not None:
+        assert type(error) in (ValueError, TypeError), f"{type(error).__name__}: {error}"
+        assert "base_url" in str(error)
+
+
 @settings(FUZZ, max_examples=25)
 @given(st.sampled_from(["http", "https"]), HOSTS, st.none() | st.integers(1, 65535), PATHS)
 def test_a_valid_base_url_is_accepted(
@@ -490,6 +578,20 @@ def test_an_invalid_client_timeout_is_refused(app: LocalReplicate, where: str, v
     rejected(app, lambda: TIMEOUT_CALLS[where](value), r"\btimeout\b")
 
 
+@pytest.mark.parametrize("value", [math.inf, 1e300])
+def test_an_unbounded_client_timeout_works_or_is_refused(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer, value: float
+) -> None:
+    """timeout=inf either means no limit (like None) or is refused; never an OverflowError
+    from the socket layer at the first request."""
+    refusal = outcome(lambda: client(local_replicate_server, timeout=value))
+    if refusal is not None:
+        assert type(refusal) is ValueError and "timeout" in str(refusal), repr(refusal)
+        return
+    with client(local_replicate_server, timeout=value) as c:
+        assert list(c.trainings.list()) == []
+
+
 @settings(FUZZ, max_examples=100)
 @given(
     st.sampled_from(["Client", "with_options"]),
@@ -505,6 +607,16 @@ def test_invalid_max_retries_are_refused(app: LocalReplicate, where: str, value:
         return BASE.with_options(max_retries=value)
 
     rejected(app, build, r"\bmax_retries\b")
+
+
+@settings(FUZZ, max_examples=100)
+@given(
+    st.sampled_from(["initial_delay", "max_delay", "max_retry_after"]),
+    st.floats(max_value=-1e-9) | st.integers(max_value=-1) | st.just(math.nan),
+)
+def test_invalid_retry_delays_are_refused(app: LocalReplicate, field: str, value: Any) -> None:
+    """A negative or NaN delay would fail only at the first retry, in time.sleep()."""
+    rejected(app, lambda: RetryPolicy(**{field: value}), rf"\b{field}\b")
 
 
 def test_an_http_client_of_the_wrong_kind_is_refused(app: LocalReplicate) -> None:
