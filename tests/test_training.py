@@ -128,3 +128,14 @@ def test_status_enum_matches_the_generated_client() -> None:
     from replicate_trainings_api.models.training_status import TrainingStatus as Generated
 
     assert {s.value for s in TrainingStatus} == {s.value for s in Generated}
+
+
+def test_equal_trainings_hash_alike() -> None:
+    one, same = Training.from_dict(payloads.succeeded()), Training.from_dict(payloads.succeeded())
+    assert hash(one) == hash(same)
+    assert len({one, same, Training.from_dict(payloads.just_created())}) == 2
+
+
+def test_a_leap_second_is_a_valid_timestamp() -> None:
+    training = Training.from_dict(payloads.succeeded() | {"completed_at": "2016-12-31T23:59:60Z"})
+    assert training.completed_at == datetime(2016, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

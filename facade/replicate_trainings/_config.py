@@ -75,7 +75,10 @@ class ClientConfig:
                 candidate.scheme == base.scheme
                 and candidate.host == base.host
                 and candidate.port == base.port
-                and candidate.path.startswith(base.path)
+                and (
+                    candidate.path == base.path
+                    or candidate.path.startswith(base.path.rstrip("/") + "/")
+                )
             )
         except (httpx.InvalidURL, TypeError, ValueError):
             return False

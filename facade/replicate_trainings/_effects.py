@@ -146,6 +146,14 @@ def _advance(
 _loops: weakref.WeakKeyDictionary[httpx.AsyncClient, Any] = weakref.WeakKeyDictionary()
 
 
+def check_loop(http: httpx.AsyncClient) -> None:
+    """The clear RuntimeError if `http` was first used in another event loop than this one."""
+    import asyncio  # noqa: PLC0415
+
+    if http in _loops:
+        _check_loop(http, asyncio.get_running_loop())
+
+
 def _check_loop(http: httpx.AsyncClient, loop: Any) -> None:
     """An httpx.AsyncClient's connections belong to the event loop that opened them."""
     first = _loops.setdefault(http, loop)

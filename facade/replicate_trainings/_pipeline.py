@@ -85,9 +85,17 @@ def request(
     retries = 0
     while True:
         started = time.monotonic()
+        if deadline is not None:  # a request in flight never outlives the wait's deadline
+            send = attrs.evolve(send, timeout=_until(config.timeout, deadline - started))
         response: httpx.Response | None = None
         try:
             response = yield send
+        except httpx.DecodingError as exc:  # an answer came; its body cannot be decoded
+            _log(call, f"failed: {type(exc).__name__}", retries, started)
+            message = f"the answer to {call.method} {_path(call)} is unreadable: {exc}"
+            if not call.idempotent:
+                message += "." + MAY_HAVE_ACTED
+            raise errors.ResponseParseError(message) from None
         except httpx.HTTPError as exc:
             _log(call, f"failed: {type(exc).__name__}", retries, started)
             failure: errors.ReplicateError = connection_error(exc, call)
@@ -107,6 +115,21 @@ def request(
             raise failure
         retries += 1
         yield Sleep(delay)
+
+
+def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
+    """`timeout` with every phase cut to the `remaining` seconds (at least a millisecond)."""
+    cap = max(remaining, 0.001)
+
+    def capped(value: float | None) -> float:
+        return cap if value is None else min(value, cap)
+
+    return httpx.Timeout(
+        connect=capped(timeout.connect),
+        read=capped(timeout.read),
+        write=capped(timeout.write),
+        pool=capped(timeout.pool),
+    )
 
 
 def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
@@ -148,7 +171,10 @@ def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
     title = _text(problem.get("title"))
     detail = _text(problem.get("detail"))
     if body is None:
-        body = response.text
+        try:
+            body = response.text
+        except (UnicodeError, LookupError):  # a declared charset that cannot decode it
+            body = response.content.decode("utf-8", "replace")
     reason = title or _reason(status)
     explanation = detail or ("" if problem else _snippet(response))
     message = f"{status} {reason}" + (f": {explanation}" if explanation else "")

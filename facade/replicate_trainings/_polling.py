@@ -59,31 +59,41 @@ def poll(
     """Poll `get` until the training is terminal and return it; emit each new state if asked.
 
     Transient errors (5xx, 429, no answer) past the request's own retries do not end the
-    poll: it tries again at the next interval. `deadline` raises WaitTimeoutError with
-    the last state seen, at most one interval late.
+    poll: it tries again at the next interval, the first poll included. `deadline` raises
+    WaitTimeoutError with the last state seen, at most one interval late (or the last
+    transient error, if no state was ever seen).
     """
     delays = schedule.delays()
-    current = start if start is not None else (yield from request(config, get, Training.from_dict))
+    current = start
+    failure: errors.ReplicateError | None = None  # the last transient error of a poll
     seen: tuple[object, object] | None = None
+    polled = False
     while True:
-        if (current.status, current.logs) != seen:
-            seen = (current.status, current.logs)
-            if emit:
-                yield Emit(current)
-        if current.is_terminal:
-            return current
-        now = time.monotonic()
-        if deadline is not None and now >= deadline:
-            raise errors.WaitTimeoutError(
-                f"training {current.id} is still {current.status} after the wait timeout",
-                training=current,
-            )
-        delay = next(delays)
-        yield Sleep(delay if deadline is None else min(delay, deadline - now))
+        if current is not None:
+            if (current.status, current.logs) != seen:
+                seen = (current.status, current.logs)
+                if emit:
+                    yield Emit(current)
+            if current.is_terminal:
+                return current
+        if current is not None or polled:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                if current is None:  # no state was ever seen: the brown-out's own error
+                    assert failure is not None  # a poll ran and did not return a state
+                    raise failure
+                raise errors.WaitTimeoutError(
+                    f"training {current.id} is still {current.status} after the wait timeout",
+                    training=current,
+                )
+            delay = next(delays)
+            yield Sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)))
+        polled = True
         try:
             current = yield from request(config, get, Training.from_dict, deadline=deadline)
-        except _TRANSIENT:
-            continue
+        except _TRANSIENT as exc:
+            failure = exc
         except errors.APIStatusError as exc:
             if exc.status_code != 408:
                 raise
+            failure = exc

@@ -15,7 +15,7 @@ import httpx
 
 from . import _operations
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
-from ._effects import run_async, run_sync, stream_async, stream_sync
+from ._effects import check_loop, run_async, run_sync, stream_async, stream_sync
 from ._pipeline import request
 from ._polling import PollSchedule, poll, wait_deadline
 from ._retry import RetryPolicy
@@ -275,6 +275,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncTrainings]):
     async def close(self) -> None:
         """Close the connections, unless the httpx.AsyncClient was passed in."""
         if self._owns_http:
+            check_loop(self._http)
             await self._http.aclose()
 
     async def __aenter__(self) -> Self:

@@ -52,6 +52,28 @@ __all__ = [
 class ReplicateError(Exception):
     """Base of every error this library raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle without the request (its Authorization header holds the token) and
+        # without calling __init__ (pickle cannot pass keyword-only arguments).
+        state = dict(vars(self))
+        response = state.get("response")
+        if response is not None:
+            state["response"] = _detached(response)
+        return (_restore, (type(self), self.args), state)
+
+
+def _restore(kind: type[ReplicateError], args: tuple[Any, ...]) -> ReplicateError:
+    error = kind.__new__(kind)
+    error.args = args
+    return error
+
+
+def _detached(response: httpx.Response) -> httpx.Response:
+    """The answer as received, without the request that carried the token."""
+    import httpx  # noqa: PLC0415 - errors.py imports httpx only for type checking
+
+    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+
 
 class APIConnectionError(ReplicateError):
     """The request got no HTTP answer: refused, reset, dropped, or unreachable."""

@@ -8,6 +8,7 @@ keeps the payload as received for `to_dict()`, and converts nothing twice.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -75,11 +76,12 @@ class TrainingURLs:
     web: str | None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, hash=False)
 class Training:
     """One training's state. Holds no client: it pickles, compares and crosses threads.
 
-    Equality compares the payload as received, unknown fields included.
+    Equality compares the payload as received, unknown fields included; the hash uses
+    the id, status and logs, so equal trainings hash alike.
     """
 
     id: str = attrs.field(eq=False)
@@ -139,6 +141,9 @@ class Training:
     @property
     def succeeded(self) -> bool:
         return self.status == TrainingStatus.SUCCEEDED
+
+    def __hash__(self) -> int:
+        return hash((self.id, str(self.status), self.logs))
 
     def __repr__(self) -> str:
         return (
@@ -207,7 +212,10 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # a JSON integer beyond a float's range
+                return float("inf") if value > 0 else float("-inf")
         raise self._fail(name, "a number or null")
 
     def nested(self, name: str, build: Any) -> Any:
@@ -234,6 +242,9 @@ class _Fields:
         return parsed
 
 
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?:\.\d+)?")
+
+
 def _parse_timestamp(value: object) -> datetime | None:
     """RFC 3339 in any precision (nanoseconds are cut to microseconds), naive read as UTC."""
     if not isinstance(value, str):
@@ -241,7 +252,11 @@ def _parse_timestamp(value: object) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.upper())
     except ValueError:
-        return None
+        leap = _LEAP_SECOND.sub(r"\g<1>59.999999", value.upper())  # 23:59:60 is RFC 3339
+        try:
+            parsed = datetime.fromisoformat(leap)
+        except ValueError:
+            return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 

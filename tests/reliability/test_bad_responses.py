@@ -468,9 +468,39 @@ def test_any_retry_after_is_read_as_a_wait_or_ignored(value: str, millis: str | 
 # -- single findings, kept as examples -----------------------------------------------------
 
 
-@pytest.mark.parametrize("charset", ["bogus", "utf-8", "latin-1"])
+@pytest.mark.parametrize("digits", [309, 400, 4000])
+def test_a_metric_too_big_for_a_float_is_not_an_escaping_overflow(digits: int) -> None:
+    """JSON numbers have no size limit and openapi.yaml says `type: number`; an integer
+    beyond a float's range must not escape as OverflowError."""
+    body = json.dumps(payloads.succeeded()).replace("502.713876", "9" * digits).encode()
+    parsed: list[Training] = []
+    error = outcome(lambda: parsed.append(Training.from_dict(json.loads(body))))
+    assert error is None or type(error) is ResponseParseError, repr(error)
+    assert error is not None or parsed[0].metrics is not None
+    c = mock_client(200, body)
+    error = outcome(lambda: c.trainings.get(TRAINING_ID))
+    assert error is None or type(error) is ResponseParseError, repr(error)
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "utf-32", "bogus", "utf-8", "latin-1"])
 @pytest.mark.parametrize("status", [200, 500])
 def test_an_answer_in_an_odd_charset_raises_only_typed_errors(charset: str, status: int) -> None:
     headers = {"Content-Type": f"text/plain; charset={charset}"}
     c = mock_client(status, b"\xffno such page\x00", headers)
     expect_typed_error(status, "get", lambda: c.trainings.get(TRAINING_ID))
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "identity, gzip"])
+@pytest.mark.parametrize("status", [200, 500])
+@pytest.mark.parametrize("operation", ["get", "create"])
+def test_a_body_that_fails_to_decompress_is_an_answer_error(
+    encoding: str, status: int, operation: str
+) -> None:
+    """The server answered; only its body is corrupt: ResponseParseError (or the status's
+    error), not an APIConnectionError that says no answer came."""
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    c = mock_client(status, b"\x1f\x8b not really compressed", headers)
+    error = outcome(lambda: OPERATIONS[operation](c))
+    assert isinstance(error, ResponseParseError | APIStatusError), repr(error)
+    assert not isinstance(error, APIStatusError) or error.status_code == status
+    assert operation != "create" or "may have been created" in str(error)

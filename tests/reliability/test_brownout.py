@@ -11,6 +11,7 @@ import pytest
 from replicate_trainings import (
     ReplicateError,
     RetryPolicy,
+    ServerError,
     Training,
     WaitTimeoutError,
 )
@@ -53,7 +54,7 @@ def start_spell(app: LocalReplicate, faults: list[Fault]) -> None:
 
 
 @pytest.mark.parametrize("spell", sorted(SPELLS))
-@pytest.mark.parametrize("by", ["training"])
+@pytest.mark.parametrize("by", ["training", "id"])
 def test_wait_rides_out_a_spell_longer_than_its_retry_budget(
     local_replicate: LocalReplicate,
     local_replicate_server: LocalServer,
@@ -74,7 +75,7 @@ def test_wait_rides_out_a_spell_longer_than_its_retry_budget(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("by", ["training"])
+@pytest.mark.parametrize("by", ["training", "id"])
 async def test_async_wait_rides_out_a_spell_longer_than_its_retry_budget(
     local_replicate: LocalReplicate, local_replicate_server: LocalServer, by: By
 ) -> None:
@@ -160,6 +161,20 @@ def test_wait_timeout_holds_through_a_503_spell(
     check_bound(report, elapsed, timeout, interval)
 
 
+def test_wait_timeout_holds_when_no_poll_ever_answers(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer, report: Reporter
+) -> None:
+    """wait(id) in a spell from its first poll on: it keeps trying until the timeout (no
+    state was ever seen, so a WaitTimeoutError or the spell's own error), not just for
+    one request's retry budget."""
+    app = local_replicate
+    training_id = app.create(outcome="processing")["id"]
+    app.faults.add(Fault.error(503), times=None, operation="get")
+    elapsed, error = timed_wait(local_replicate_server, training_id, 0.5, 0.1)
+    assert isinstance(error, WaitTimeoutError | ServerError), f"{type(error).__name__}: {error}"
+    check_bound(report, elapsed, 0.5, 0.1)
+
+
 def test_wait_timeout_holds_when_retry_after_is_longer_than_the_timeout(
     local_replicate: LocalReplicate, local_replicate_server: LocalServer, report: Reporter
 ) -> None:
@@ -168,6 +183,19 @@ def test_wait_timeout_holds_when_retry_after_is_longer_than_the_timeout(
     app.faults.add(Fault.rate_limit(retry_after=30), times=None, operation="get")
     patient = RetryPolicy(max_retries=5, initial_delay=0.001, max_delay=0.01, max_retry_after=60)
     elapsed, error = timed_wait(local_replicate_server, training_id, 0.5, 0.1, patient)
+    assert isinstance(error, WaitTimeoutError), f"{type(error).__name__}: {error}"
+    check_bound(report, elapsed, 0.5, 0.1)
+
+
+def test_wait_timeout_holds_when_answers_are_slow(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer, report: Reporter
+) -> None:
+    """A server that takes 3 s to answer a get: wait(timeout=0.5) still returns at ~0.5 s
+    (the request in flight is cut at the deadline), not when the answer finally comes."""
+    app = local_replicate
+    training_id = running_training(app)
+    app.faults.add(Fault.slow(3.0), times=None, operation="get")
+    elapsed, error = timed_wait(local_replicate_server, training_id, 0.5, 0.1)
     assert isinstance(error, WaitTimeoutError), f"{type(error).__name__}: {error}"
     check_bound(report, elapsed, 0.5, 0.1)
 

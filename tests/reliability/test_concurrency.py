@@ -162,6 +162,28 @@ def test_an_async_client_used_from_a_second_event_loop_says_so(
 
 
 @pytest.mark.local_replicate(seed=3)
+def test_async_with_in_a_second_event_loop_keeps_the_clear_error(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer
+) -> None:
+    """`async with client:` in a second loop: leaving the block closes the client; that must
+    not replace the clear error with asyncio's bare 'Event loop is closed'."""
+    training_id = local_replicate.training_ids()[0]
+    c = async_client(local_replicate_server)
+
+    async def use() -> str:
+        async with c:
+            return (await c.trainings.get(training_id)).id
+
+    async def use_without_closing() -> str:
+        return (await c.trainings.get(training_id)).id
+
+    assert asyncio.run(use_without_closing()) == training_id
+    with pytest.raises(RuntimeError) as caught:
+        asyncio.run(use())
+    assert "first used in another event loop" in str(caught.value), str(caught.value)
+
+
+@pytest.mark.local_replicate(seed=3)
 def test_an_async_client_used_from_a_loop_in_another_thread_says_so(
     local_replicate: LocalReplicate, local_replicate_server: LocalServer
 ) -> None:
