@@ -205,7 +205,8 @@ def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnection
 def _log(call: Call, outcome: str, retries: int, started: float) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
-            "%s %s -> %s (attempt %d, %.1f ms)",
+            "%s: %s %s -> %s (attempt %d, %.1f ms)",
+            call.operation,
             call.method,
             httpx.URL(call.url).raw_path.decode("ascii"),
             outcome,
