@@ -8,11 +8,12 @@ keeps the payload as received for `to_dict()`, and converts nothing twice.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -25,8 +26,6 @@ __all__ = [
     "TrainingStatus",
     "TrainingURLs",
 ]
-
-_T = TypeVar("_T")
 
 
 class TrainingStatus(StrEnum):
@@ -102,26 +101,29 @@ class Training:
 
     @classmethod
     def from_dict(cls, payload: object) -> Training:
-        """Parse one training object as the API sends it; ResponseParseError if it is not one."""
-        if not isinstance(payload, dict):
+        """Parse one training object as the API sends it; ResponseParseError if it is not one.
+
+        Written flat, one read and one type check a field, since listing runs it for
+        every training on every page.
+        """
+        if type(payload) is not dict:
             raise ResponseParseError(f"expected a training object, got {_kind(payload)}")
-        fields = _Fields(payload)
-        status = fields.text("status")
+        status = _text(payload, "status")
         return cls(
-            id=fields.text("id"),
-            model=fields.text("model"),
-            version=fields.text("version"),
-            input=fields.obj("input"),
+            id=_text(payload, "id"),
+            model=_text(payload, "model"),
+            version=_text(payload, "version"),
+            input=_object(payload, "input"),
             status=_KNOWN_STATUSES.get(status, status),
-            source=fields.optional("source", str),
-            output=fields.nested("output", _output),
-            logs=fields.optional("logs", str),
-            error=fields.optional("error", str),
-            created_at=fields.timestamp("created_at"),
-            started_at=fields.optional_timestamp("started_at"),
-            completed_at=fields.optional_timestamp("completed_at"),
-            metrics=fields.nested("metrics", _metrics),
-            urls=_urls(fields.obj("urls")),
+            source=_optional_text(payload, "source"),
+            output=_output(payload),
+            logs=_optional_text(payload, "logs"),
+            error=_optional_text(payload, "error"),
+            created_at=_timestamp(payload, "created_at"),
+            started_at=_optional_timestamp(payload, "started_at"),
+            completed_at=_optional_timestamp(payload, "completed_at"),
+            metrics=_metrics(payload),
+            urls=_urls(payload),
             payload=payload,
         )
 
@@ -152,94 +154,94 @@ class Training:
         )
 
 
-def _output(fields: _Fields) -> TrainingOutput:
+def _output(training: dict[str, Any]) -> TrainingOutput | None:
+    if training.get("output") is None:
+        return None
+    data = _object(training, "output", "an object or null")
     return TrainingOutput(
-        version=fields.optional("version", str), weights=fields.optional("weights", str)
+        version=_optional_text(data, "version", "output."),
+        weights=_optional_text(data, "weights", "output."),
     )
 
 
-def _metrics(fields: _Fields) -> TrainingMetrics:
+def _metrics(training: dict[str, Any]) -> TrainingMetrics | None:
+    if training.get("metrics") is None:
+        return None
+    data = _object(training, "metrics", "an object or null")
     return TrainingMetrics(
-        predict_time=fields.number("predict_time"), total_time=fields.number("total_time")
+        predict_time=_number(data, "predict_time", "metrics."),
+        total_time=_number(data, "total_time", "metrics."),
     )
 
 
-def _urls(data: Mapping[str, Any]) -> TrainingURLs:
-    fields = _Fields(data, "urls.")
+def _urls(training: dict[str, Any]) -> TrainingURLs:
+    data = _object(training, "urls")
     return TrainingURLs(
-        get=fields.optional("get", str),
-        cancel=fields.optional("cancel", str),
-        web=fields.optional("web", str),
+        get=_optional_text(data, "get", "urls."),
+        cancel=_optional_text(data, "cancel", "urls."),
+        web=_optional_text(data, "web", "urls."),
     )
 
 
-class _Fields:
-    """Typed reads from one JSON object, each failing as a ResponseParseError naming the field."""
+# Typed reads from one JSON object; each failure is a ResponseParseError naming the field
+# (`prefix` places a nested object's field, as in 'metrics.total_time').
 
-    __slots__ = ("_data", "_prefix")
 
-    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
-        self._data = data
-        self._prefix = prefix
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if type(value) is not str:
+        raise _wrong(data, name, "a string")
+    return value
 
-    def _fail(self, name: str, expected: str) -> ResponseParseError:
-        field = f"'{self._prefix}{name}'"
-        if name not in self._data:
-            return ResponseParseError(f"training field {field} is missing")
-        got = _kind(self._data[name])
-        return ResponseParseError(f"training field {field} is {got}, not {expected}")
 
-    def text(self, name: str) -> str:
-        value = self._data.get(name)
-        if not isinstance(value, str):
-            raise self._fail(name, "a string")
+def _optional_text(data: dict[str, Any], name: str, prefix: str = "") -> str | None:
+    value = data.get(name)
+    if value is None or type(value) is str:
         return value
+    raise _wrong(data, name, "a string or null", prefix)
 
-    def obj(self, name: str) -> dict[str, Any]:
-        value = self._data.get(name)
-        if not isinstance(value, dict):
-            raise self._fail(name, "an object")
+
+def _object(data: dict[str, Any], name: str, expected: str = "an object") -> dict[str, Any]:
+    value = data.get(name)
+    if type(value) is not dict:
+        raise _wrong(data, name, expected)
+    return value
+
+
+def _number(data: dict[str, Any], name: str, prefix: str) -> float | None:
+    value = data.get(name)
+    if value is None or type(value) is float:
         return value
+    if type(value) is int:
+        try:
+            return float(value)
+        except OverflowError:  # a JSON integer beyond a float's range
+            return math.inf if value > 0 else -math.inf
+    raise _wrong(data, name, "a number or null", prefix)
 
-    def optional(self, name: str, kind: type[_T]) -> _T | None:
-        value = self._data.get(name)
-        if value is None or isinstance(value, kind):
-            return value
-        raise self._fail(name, f"{_KINDS.get(kind, kind.__name__)} or null")
 
-    def number(self, name: str) -> float | None:
-        value = self._data.get(name)
-        if value is None:
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            try:
-                return float(value)
-            except OverflowError:  # a JSON integer beyond a float's range
-                return float("inf") if value > 0 else float("-inf")
-        raise self._fail(name, "a number or null")
+def _timestamp(data: dict[str, Any], name: str) -> datetime:
+    parsed = _parse_timestamp(data.get(name))
+    if parsed is None:
+        raise _wrong(data, name, "an RFC 3339 timestamp")
+    return parsed
 
-    def nested(self, name: str, build: Any) -> Any:
-        value = self._data.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise self._fail(name, "an object or null")
-        return build(_Fields(value, f"{self._prefix}{name}."))
 
-    def timestamp(self, name: str) -> datetime:
-        parsed = _parse_timestamp(self._data.get(name))
-        if parsed is None:
-            raise self._fail(name, "an RFC 3339 timestamp")
-        return parsed
+def _optional_timestamp(data: dict[str, Any], name: str) -> datetime | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    parsed = _parse_timestamp(value)
+    if parsed is None:
+        raise _wrong(data, name, "an RFC 3339 timestamp or null")
+    return parsed
 
-    def optional_timestamp(self, name: str) -> datetime | None:
-        value = self._data.get(name)
-        if value is None:
-            return None
-        parsed = _parse_timestamp(value)
-        if parsed is None:
-            raise self._fail(name, "an RFC 3339 timestamp or null")
-        return parsed
+
+def _wrong(data: dict[str, Any], name: str, expected: str, prefix: str = "") -> ResponseParseError:
+    field = f"'{prefix}{name}'"
+    if name not in data:
+        return ResponseParseError(f"training field {field} is missing")
+    return ResponseParseError(f"training field {field} is {_kind(data[name])}, not {expected}")
 
 
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?:\.\d+)?")
@@ -247,20 +249,18 @@ _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?:\.\d+)?")
 
 def _parse_timestamp(value: object) -> datetime | None:
     """RFC 3339 in any precision (nanoseconds are cut to microseconds), naive read as UTC."""
-    if not isinstance(value, str):
+    if type(value) is not str:
         return None
     try:
-        parsed = datetime.fromisoformat(value.upper())
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        leap = _LEAP_SECOND.sub(r"\g<1>59.999999", value.upper())  # 23:59:60 is RFC 3339
+        # RFC 3339 also allows a lower-case 't' and 'z', and the leap second 23:59:60.
+        lenient = _LEAP_SECOND.sub(r"\g<1>59.999999", value.upper())
         try:
-            parsed = datetime.fromisoformat(leap)
+            parsed = datetime.fromisoformat(lenient)
         except ValueError:
             return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-_KINDS: dict[type, str] = {str: "a string"}
 
 
 def _kind(value: object) -> str:
