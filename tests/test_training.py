@@ -94,6 +94,21 @@ def test_pickles_compares_and_reads_well() -> None:
         training.status = "failed"  # type: ignore[misc]
 
 
+def test_nested_objects_are_built_once_and_survive_pickling() -> None:
+    training = Training.from_dict(payloads.succeeded())
+    assert training.output is training.output
+    assert training.urls is training.urls
+
+    copied = pickle.loads(pickle.dumps(training))
+
+    assert (copied.output, copied.metrics, copied.urls) == (
+        training.output,
+        training.metrics,
+        training.urls,
+    )
+    assert copied.metrics is not None and isinstance(copied.metrics.total_time, float)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -104,6 +119,10 @@ def test_pickles_compares_and_reads_well() -> None:
         ({"completed_at": 5}, "'completed_at' is an integer, not an RFC 3339 timestamp or null"),
         ({"metrics": {"predict_time": "fast"}}, "'metrics.predict_time' is a string"),
         ({"output": "weights"}, "'output' is a string, not an object or null"),
+        ({"output": {"weights": 5}}, "'output.weights' is an integer, not a string or null"),
+        ({"metrics": []}, "'metrics' is an array, not an object or null"),
+        ({"metrics": {"total_time": True}}, "'metrics.total_time' is a boolean"),
+        ({"source": {}}, "'source' is an object, not a string or null"),
         ({"urls": {"get": 1}}, "'urls.get' is an integer"),
         ({"logs": True}, "'logs' is a boolean"),
     ],

@@ -9,13 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from replicate_trainings_api.models.webhook_event import WebhookEvent
-
 # A name segment or id: starts with a letter or digit, then letters, digits, '.', '_', '-'.
 # That rules out empty strings, '.', '..', '/', '?', '#', '%' and spaces: no id can
 # reach another endpoint, whatever quoting happens later.
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_WEBHOOK_EVENTS = frozenset(event.value for event in WebhookEvent)
 
 
 def identifier(name: str, value: object) -> str:
@@ -131,6 +128,8 @@ def webhook_url(value: object) -> str:
 
 def webhook_events(value: object, webhook: str | None) -> list[str]:
     """A non-empty list of distinct events from start, output, logs, completed."""
+    from replicate_trainings_api.models import WebhookEvent  # noqa: PLC0415 - see _operations
+
     if webhook is None:
         raise ValueError("webhook_events_filter has no effect without webhook")
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -139,13 +138,13 @@ def webhook_events(value: object, webhook: str | None) -> list[str]:
             f"not {type(value).__name__}"
         )
     events = list(value)
+    known = {event.value for event in WebhookEvent}
     if not events:
         raise ValueError("webhook_events_filter must name at least one event")
     for event in events:
-        if not isinstance(event, str) or event not in _WEBHOOK_EVENTS:
+        if not isinstance(event, str) or event not in known:
             raise ValueError(
-                f"webhook_events_filter: unknown event {event!r}; "
-                f"expected some of {sorted(_WEBHOOK_EVENTS)}"
+                f"webhook_events_filter: unknown event {event!r}; expected some of {sorted(known)}"
             )
     return list(dict.fromkeys(str(event) for event in events))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import platform
+import sys
 
 import attrs
 import httpx
@@ -16,7 +16,7 @@ DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 USER_AGENT = (
-    f"replicate-trainings/{__version__} python/{platform.python_version()} "
+    f"replicate-trainings/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
     f"httpx/{httpx.__version__}"
 )
 
@@ -29,6 +29,9 @@ class ClientConfig:
     token: str = attrs.field(repr=False)
     timeout: httpx.Timeout
     retry: RetryPolicy
+    preset_headers: bool = False
+    """True when the httpx client was made with `headers` (by the facade), so requests
+    need not repeat them: merging them into each request costs more than parsing it."""
 
     @classmethod
     def resolve(

@@ -88,7 +88,7 @@ def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> I
         reply, error = None, None
         if isinstance(effect, Send):
             try:
-                reply = http.send(effect.build(http), follow_redirects=False)
+                reply = _released(http.send(effect.build(http), follow_redirects=False))
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
@@ -123,13 +123,28 @@ async def _drive_async(
         reply, error = None, None
         if isinstance(effect, Send):
             try:
-                reply = await http.send(effect.build(http), follow_redirects=False)
+                reply = _released(await http.send(effect.build(http), follow_redirects=False))
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
             await asyncio.sleep(effect.seconds)
         else:
             yield effect.value
+
+
+_READ = httpx.ByteStream(b"")
+
+
+def _released(response: httpx.Response) -> httpx.Response:
+    """The response, freed by reference counting once dropped, not by the cycle collector.
+
+    httpx 0.28 links a response and its stream both ways (encode/httpx#3733), so a read
+    response, body included, waits for a full collection: while listing, bodies piled up
+    and peak memory grew with the walk. The body is read and the stream closed (`elapsed`
+    set) by now; the stream is only needed to read it, so it is swapped for an empty one.
+    """
+    response.stream = _READ
+    return response
 
 
 def _advance(

@@ -2,24 +2,15 @@
 
 This is the only module that touches `replicate_trainings_api`: the generated code owns
 paths, methods, path quoting and the request body's shape; the facade owns checking
-arguments first, and sending (`_pipeline`).
+arguments first, and sending (`_pipeline`). The generated modules are imported by the
+first call that needs them: their attrs models take longer to load than the rest of the
+package, and a process that only verifies webhooks never needs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-from replicate_trainings_api.api.trainings import (
-    trainings_cancel,
-    trainings_create,
-    trainings_get,
-    trainings_list,
-)
-from replicate_trainings_api.models.training_request import TrainingRequest
-from replicate_trainings_api.models.training_request_input import TrainingRequestInput
-from replicate_trainings_api.models.webhook_event import WebhookEvent
-from replicate_trainings_api.types import UNSET
 
 from . import _arguments
 from ._config import ClientConfig
@@ -39,6 +30,14 @@ def create(
     webhook_events_filter: Iterable[str] | None,
 ) -> Call:
     """POST a new training. Never retried once it may have reached the server."""
+    from replicate_trainings_api.api.trainings import trainings_create  # noqa: PLC0415
+    from replicate_trainings_api.models import (  # noqa: PLC0415
+        TrainingRequest,
+        TrainingRequestInput,
+        WebhookEvent,
+    )
+    from replicate_trainings_api.types import UNSET  # noqa: PLC0415
+
     owner, name, version_id = _arguments.model_version(ref, model, version)
     _arguments.model_name("destination", destination)
     body = TrainingRequest(
@@ -54,17 +53,24 @@ def create(
 
 
 def get(config: ClientConfig, training_id: str) -> Call:
+    from replicate_trainings_api.api.trainings import trainings_get  # noqa: PLC0415
+
     kwargs = trainings_get._get_kwargs(_arguments.identifier("training_id", training_id))
     return Call.from_generated(config, "trainings.get", kwargs, idempotent=True)
 
 
 def cancel(config: ClientConfig, training_id: str) -> Call:
     """Cancel is idempotent: canceling a finished training returns it unchanged."""
+    from replicate_trainings_api.api.trainings import trainings_cancel  # noqa: PLC0415
+
     kwargs = trainings_cancel._get_kwargs(_arguments.identifier("training_id", training_id))
     return Call.from_generated(config, "trainings.cancel", kwargs, idempotent=True)
 
 
 def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
+    from replicate_trainings_api.api.trainings import trainings_list  # noqa: PLC0415
+    from replicate_trainings_api.types import UNSET  # noqa: PLC0415
+
     if cursor is not None and (not isinstance(cursor, str) or not cursor):
         raise (TypeError if not isinstance(cursor, str) else ValueError)(
             f"cursor must be a non-empty string from a page's next_cursor or previous_cursor, "

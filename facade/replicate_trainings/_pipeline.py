@@ -78,7 +78,7 @@ def request(
 
     Retries never pass `deadline` (a `time.monotonic()` value), so `wait()` keeps its timeout.
     """
-    headers = config.headers
+    headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
     send = Send(call.method, call.url, headers, call.params, call.body, config.timeout)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
 
+import attrs
 import httpx
 
 from . import _operations
@@ -211,7 +212,10 @@ class _BaseClient(Generic[_Http, _Ops]):
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         config = ClientConfig.resolve(token, base_url, timeout, max_retries)
         self._owns_http = http_client is None
-        self._connect(config, http_client or self._http_type(timeout=config.timeout))
+        if http_client is None:
+            config = attrs.evolve(config, preset_headers=True)
+            http_client = self._http_type(timeout=config.timeout, headers=config.headers)
+        self._connect(config, http_client)
 
     def _connect(self, config: ClientConfig, http: _Http) -> None:
         self._config, self._http = config, http

@@ -1,8 +1,9 @@
 """`Training`: one training's state as plain immutable data, parsed from the API's JSON.
 
 The parser is the facade's own rather than the generated models': it checks every field's
-type once (a wrong one is a `ResponseParseError`, never a bare KeyError or ValueError),
-keeps the payload as received for `to_dict()`, and converts nothing twice.
+type once, when the training is parsed (a wrong one is a `ResponseParseError`, never a
+bare KeyError or ValueError), keeps the payload as received, and reads the fields from it:
+only the timestamps are converted up front, the nested objects on first use.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 import attrs
 
@@ -79,25 +81,16 @@ class TrainingURLs:
 class Training:
     """One training's state. Holds no client: it pickles, compares and crosses threads.
 
+    Every field is checked when the training is parsed; the nested objects are built on
+    first use (a listing makes thousands of trainings and reads a few fields of each).
     Equality compares the payload as received, unknown fields included; the hash uses
     the id, status and logs, so equal trainings hash alike.
     """
 
-    id: str = attrs.field(eq=False)
-    model: str = attrs.field(eq=False)
-    version: str = attrs.field(eq=False)
-    input: Mapping[str, Any] = attrs.field(eq=False)
-    status: TrainingStatus | str = attrs.field(eq=False)
-    source: str | None = attrs.field(eq=False)
-    output: TrainingOutput | None = attrs.field(eq=False)
-    logs: str | None = attrs.field(eq=False)
-    error: str | None = attrs.field(eq=False)
+    _payload: dict[str, Any] = attrs.field(alias="payload")
     created_at: datetime = attrs.field(eq=False)
     started_at: datetime | None = attrs.field(eq=False)
     completed_at: datetime | None = attrs.field(eq=False)
-    metrics: TrainingMetrics | None = attrs.field(eq=False)
-    urls: TrainingURLs = attrs.field(eq=False)
-    _payload: Mapping[str, Any] = attrs.field(alias="payload")
 
     @classmethod
     def from_dict(cls, payload: object) -> Training:
@@ -108,28 +101,90 @@ class Training:
         """
         if type(payload) is not dict:
             raise ResponseParseError(f"expected a training object, got {_kind(payload)}")
-        status = _text(payload, "status")
+        get = payload.get
+        for name in _TEXTS:
+            if type(get(name)) is not str:
+                raise _wrong(payload, name, "a string")
+        for name in _OPTIONAL_TEXTS:
+            value = get(name)
+            if value is not None and type(value) is not str:
+                raise _wrong(payload, name, "a string or null")
+        if type(get("input")) is not dict:
+            raise _wrong(payload, "input", "an object")
+        _check_texts(_object(payload, "urls"), _URL_NAMES, "urls.")
+        if get("output") is not None:
+            _check_texts(_object(payload, "output", "an object or null"), _OUTPUT_NAMES, "output.")
+        if get("metrics") is not None:
+            _check_numbers(_object(payload, "metrics", "an object or null"))
         return cls(
-            id=_text(payload, "id"),
-            model=_text(payload, "model"),
-            version=_text(payload, "version"),
-            input=_object(payload, "input"),
-            status=_KNOWN_STATUSES.get(status, status),
-            source=_optional_text(payload, "source"),
-            output=_output(payload),
-            logs=_optional_text(payload, "logs"),
-            error=_optional_text(payload, "error"),
+            payload=payload,
             created_at=_timestamp(payload, "created_at"),
             started_at=_optional_timestamp(payload, "started_at"),
             completed_at=_optional_timestamp(payload, "completed_at"),
-            metrics=_metrics(payload),
-            urls=_urls(payload),
-            payload=payload,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The payload as the API sent it, unknown fields included (a copy)."""
-        return copy.deepcopy(dict(self._payload))
+        return copy.deepcopy(self._payload)
+
+    @property
+    def id(self) -> str:
+        return cast(str, self._payload["id"])
+
+    @property
+    def model(self) -> str:
+        """The base model, `owner/name`."""
+        return cast(str, self._payload["model"])
+
+    @property
+    def version(self) -> str:
+        """The id of the base model's version being trained."""
+        return cast(str, self._payload["version"])
+
+    @property
+    def input(self) -> Mapping[str, Any]:
+        return cast(Mapping[str, Any], self._payload["input"])
+
+    @property
+    def status(self) -> TrainingStatus | str:
+        """A `TrainingStatus`, or the plain string of a status this version does not know."""
+        status: str = self._payload["status"]
+        return _KNOWN_STATUSES.get(status, status)
+
+    @property
+    def source(self) -> str | None:
+        """Where the training was started from (`api` or `web`), when sent."""
+        return cast(str | None, self._payload.get("source"))
+
+    @property
+    def logs(self) -> str | None:
+        return cast(str | None, self._payload.get("logs"))
+
+    @property
+    def error(self) -> str | None:
+        return cast(str | None, self._payload.get("error"))
+
+    @cached_property
+    def output(self) -> TrainingOutput | None:
+        data = self._payload.get("output")
+        if data is None:
+            return None
+        return TrainingOutput(version=data.get("version"), weights=data.get("weights"))
+
+    @cached_property
+    def metrics(self) -> TrainingMetrics | None:
+        data = self._payload.get("metrics")
+        if data is None:
+            return None
+        return TrainingMetrics(
+            predict_time=_seconds(data.get("predict_time")),
+            total_time=_seconds(data.get("total_time")),
+        )
+
+    @cached_property
+    def urls(self) -> TrainingURLs:
+        data = self._payload["urls"]
+        return TrainingURLs(get=data.get("get"), cancel=data.get("cancel"), web=data.get("web"))
 
     @property
     def is_terminal(self) -> bool:
@@ -154,51 +209,38 @@ class Training:
         )
 
 
-def _output(training: dict[str, Any]) -> TrainingOutput | None:
-    if training.get("output") is None:
-        return None
-    data = _object(training, "output", "an object or null")
-    return TrainingOutput(
-        version=_optional_text(data, "version", "output."),
-        weights=_optional_text(data, "weights", "output."),
-    )
-
-
-def _metrics(training: dict[str, Any]) -> TrainingMetrics | None:
-    if training.get("metrics") is None:
-        return None
-    data = _object(training, "metrics", "an object or null")
-    return TrainingMetrics(
-        predict_time=_number(data, "predict_time", "metrics."),
-        total_time=_number(data, "total_time", "metrics."),
-    )
-
-
-def _urls(training: dict[str, Any]) -> TrainingURLs:
-    data = _object(training, "urls")
-    return TrainingURLs(
-        get=_optional_text(data, "get", "urls."),
-        cancel=_optional_text(data, "cancel", "urls."),
-        web=_optional_text(data, "web", "urls."),
-    )
-
+_TEXTS = ("id", "model", "version", "status")
+_OPTIONAL_TEXTS = ("source", "logs", "error")
+_URL_NAMES = ("get", "cancel", "web")
+_OUTPUT_NAMES = ("version", "weights")
+_METRIC_NAMES = ("predict_time", "total_time")
 
 # Typed reads from one JSON object; each failure is a ResponseParseError naming the field
 # (`prefix` places a nested object's field, as in 'metrics.total_time').
 
 
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name)
-    if type(value) is not str:
-        raise _wrong(data, name, "a string")
-    return value
+def _check_texts(data: dict[str, Any], names: tuple[str, ...], prefix: str) -> None:
+    for name in names:
+        value = data.get(name)
+        if value is not None and type(value) is not str:
+            raise _wrong(data, name, "a string or null", prefix)
 
 
-def _optional_text(data: dict[str, Any], name: str, prefix: str = "") -> str | None:
-    value = data.get(name)
-    if value is None or type(value) is str:
+def _check_numbers(data: dict[str, Any]) -> None:
+    for name in _METRIC_NAMES:
+        value = data.get(name)
+        if value is not None and type(value) is not float and type(value) is not int:
+            raise _wrong(data, name, "a number or null", "metrics.")
+
+
+def _seconds(value: float | None) -> float | None:
+    """A checked metric as a float; a JSON integer beyond a float's range is infinite."""
+    if value is None or type(value) is float:
         return value
-    raise _wrong(data, name, "a string or null", prefix)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _object(data: dict[str, Any], name: str, expected: str = "an object") -> dict[str, Any]:
@@ -206,18 +248,6 @@ def _object(data: dict[str, Any], name: str, expected: str = "an object") -> dic
     if type(value) is not dict:
         raise _wrong(data, name, expected)
     return value
-
-
-def _number(data: dict[str, Any], name: str, prefix: str) -> float | None:
-    value = data.get(name)
-    if value is None or type(value) is float:
-        return value
-    if type(value) is int:
-        try:
-            return float(value)
-        except OverflowError:  # a JSON integer beyond a float's range
-            return math.inf if value > 0 else -math.inf
-    raise _wrong(data, name, "a number or null", prefix)
 
 
 def _timestamp(data: dict[str, Any], name: str) -> datetime:

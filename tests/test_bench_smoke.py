@@ -1,0 +1,42 @@
+"""`make bench` still runs: a quick pass of two cases, checked for shape, never for speed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_quick_bench_writes_ratios_for_each_case(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bench.py"),
+            "--quick",
+            "--cases",
+            "get,parse",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+
+    report = json.loads(out.read_text())
+    rows = report["rows"]
+    assert {row["case"] for row in rows} == {"get", "parse"}
+    for row in rows:
+        assert isinstance(row["ours"], float) and row["ours"] > 0, row
+        assert isinstance(row["raw"], float) and row["raw"] > 0, row
+        assert isinstance(row["ratio"], float) and row["ratio"] > 0, row
+    assert report["quick"] is True
+    assert report["machine"]["cores"]
+    assert "| get |" in done.stdout
