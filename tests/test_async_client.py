@@ -51,6 +51,20 @@ async def test_create_get_cancel(client: AsyncClient, app: LocalReplicate) -> No
     assert app.requests[0].json() == {"destination": "acme/tuned", "input": {"a": 1}}
 
 
+async def test_every_request_carries_the_headers_also_from_a_with_options_clone(
+    client: AsyncClient, app: LocalReplicate
+) -> None:
+    clone = client.with_options(timeout=5, max_retries=0)
+    training = await create(clone)
+    await clone.trainings.get(training.id)
+
+    for sent in app.requests:
+        assert sent.headers["authorization"] == f"Bearer {app.token}"
+        assert sent.headers["user-agent"].startswith("replicate-trainings/")
+        assert sent.headers["accept"] == "application/json"
+    assert app.requests[0].headers["content-type"] == "application/json"
+
+
 @pytest.mark.local_replicate(seed=250)
 async def test_list_pages_and_cursors(client: AsyncClient, app: LocalReplicate) -> None:
     ids = [t.id async for t in client.trainings.list()]

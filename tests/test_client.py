@@ -88,6 +88,25 @@ def test_create_sends_what_the_api_expects(client: Client, app: LocalReplicate) 
     assert "httpx/" in sent.headers["user-agent"]
 
 
+def test_every_request_carries_the_headers_also_from_a_with_options_clone(
+    client: Client, app: LocalReplicate
+) -> None:
+    # Over loopback the Client makes its own httpx.Client with the headers preset;
+    # in-process it is given one, and sends them with each request.
+    clone = client.with_options(timeout=5, max_retries=0)
+    training = create(clone)
+    clone.trainings.get(training.id)
+    client.trainings.cancel(training.id)
+
+    assert [sent.method for sent in app.requests] == ["POST", "GET", "POST"]
+    for sent in app.requests:
+        assert sent.headers["authorization"] == f"Bearer {app.token}"
+        assert sent.headers["user-agent"].startswith("replicate-trainings/")
+        assert sent.headers["accept"] == "application/json"
+    assert app.requests[0].headers["content-type"] == "application/json"
+    assert "content-type" not in app.requests[1].headers
+
+
 def test_create_with_model_and_version(client: Client, app: LocalReplicate) -> None:
     training = client.trainings.create(
         model="stability-ai/sdxl", version=payloads.VERSION, destination="acme/t", input={}

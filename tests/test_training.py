@@ -158,3 +158,18 @@ def test_equal_trainings_hash_alike() -> None:
 def test_a_leap_second_is_a_valid_timestamp() -> None:
     training = Training.from_dict(payloads.succeeded() | {"completed_at": "2016-12-31T23:59:60Z"})
     assert training.completed_at == datetime(2016, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_what_was_checked_stays_true_when_the_callers_dict_changes() -> None:
+    payload = payloads.succeeded()
+    training = Training.from_dict(payload)
+    before = hash(training)
+
+    payload["status"] = 5
+    payload["urls"]["get"] = 5
+    payload["metrics"]["total_time"] = "slow"
+
+    assert training.status is TrainingStatus.SUCCEEDED
+    assert hash(training) == before
+    assert training.urls.get == payloads.succeeded()["urls"]["get"]
+    assert training.metrics is not None and isinstance(training.metrics.total_time, float)

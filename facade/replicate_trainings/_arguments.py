@@ -138,9 +138,9 @@ def webhook_events(value: object, webhook: str | None) -> list[str]:
             f"not {type(value).__name__}"
         )
     events = list(value)
-    known = {event.value for event in WebhookEvent}
     if not events:
         raise ValueError("webhook_events_filter must name at least one event")
+    known = {event.value for event in WebhookEvent}
     for event in events:
         if not isinstance(event, str) or event not in known:
             raise ValueError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
+import platform
 
 import attrs
 import httpx
@@ -16,7 +16,7 @@ DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 USER_AGENT = (
-    f"replicate-trainings/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
+    f"replicate-trainings/{__version__} python/{platform.python_version()} "
     f"httpx/{httpx.__version__}"
 )
 

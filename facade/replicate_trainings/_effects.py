@@ -140,8 +140,8 @@ def _released(response: httpx.Response) -> httpx.Response:
 
     httpx 0.28 links a response and its stream both ways (encode/httpx#3733), so a read
     response, body included, waits for a full collection: while listing, bodies piled up
-    and peak memory grew with the walk. The body is read and the stream closed (`elapsed`
-    set) by now; the stream is only needed to read it, so it is swapped for an empty one.
+    and peak memory grew with the walk. By now the body is read and the stream closed; a
+    stream is only needed for reading, so it is swapped for an empty one.
     """
     response.stream = _READ
     return response

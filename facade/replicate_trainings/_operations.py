@@ -1,10 +1,11 @@
 """The API calls, each built from the generated client's request description.
 
-This is the only module that touches `replicate_trainings_api`: the generated code owns
-paths, methods, path quoting and the request body's shape; the facade owns checking
-arguments first, and sending (`_pipeline`). The generated modules are imported by the
-first call that needs them: their attrs models take longer to load than the rest of the
-package, and a process that only verifies webhooks never needs them.
+This is where the facade meets `replicate_trainings_api` (besides `_arguments`, which
+reads its list of webhook events): the generated code owns paths, methods, path quoting
+and the request body's shape; the facade owns checking arguments first, and sending
+(`_pipeline`). The generated modules are imported by the first call that needs them:
+their attrs models take longer to load than the rest of the package, and a process that
+only verifies webhooks never needs them.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def poll(
             yield Sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)))
         polled = True
         try:
-            current = yield from request(config, get, Training.from_dict, deadline=deadline)
+            current = yield from request(config, get, Training._from_decoded, deadline=deadline)
         except _TRANSIENT as exc:
             failure = exc
         except errors.APIStatusError as exc:

@@ -67,17 +67,17 @@ class Trainings:
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
-        return run_sync(request(self._config, call, Training.from_dict), self._http)
+        return run_sync(request(self._config, call, Training._from_decoded), self._http)
 
     def get(self, training_id: str) -> Training:
         """The current state of a training."""
         call = _operations.get(self._config, training_id)
-        return run_sync(request(self._config, call, Training.from_dict), self._http)
+        return run_sync(request(self._config, call, Training._from_decoded), self._http)
 
     def cancel(self, training_id: str) -> Training:
         """Cancel a training; a finished one comes back unchanged."""
         call = _operations.cancel(self._config, training_id)
-        return run_sync(request(self._config, call, Training.from_dict), self._http)
+        return run_sync(request(self._config, call, Training._from_decoded), self._http)
 
     def list(self, *, cursor: str | None = None) -> Pager:
         """Every training, newest first, fetched a page at a time as you iterate.
@@ -138,17 +138,17 @@ class AsyncTrainings:
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
-        return await run_async(request(self._config, call, Training.from_dict), self._http)
+        return await run_async(request(self._config, call, Training._from_decoded), self._http)
 
     async def get(self, training_id: str) -> Training:
         """The current state of a training."""
         call = _operations.get(self._config, training_id)
-        return await run_async(request(self._config, call, Training.from_dict), self._http)
+        return await run_async(request(self._config, call, Training._from_decoded), self._http)
 
     async def cancel(self, training_id: str) -> Training:
         """Cancel a training; a finished one comes back unchanged."""
         call = _operations.cancel(self._config, training_id)
-        return await run_async(request(self._config, call, Training.from_dict), self._http)
+        return await run_async(request(self._config, call, Training._from_decoded), self._http)
 
     def list(self, *, cursor: str | None = None) -> AsyncPager:
         """Every training, newest first, for `async for`; see `Trainings.list`."""

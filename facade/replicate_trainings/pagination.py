@@ -51,7 +51,7 @@ class Page:
         if any(link is not None and not isinstance(link, str) for link in links):
             raise ResponseParseError("a page's 'next' and 'previous' must be URL strings or null")
         return cls(
-            results=[Training.from_dict(item) for item in data["results"]],
+            results=[Training._from_decoded(item) for item in data["results"]],
             next_url=links[0] or None,
             previous_url=links[1] or None,
         )

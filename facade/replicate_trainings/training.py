@@ -82,7 +82,8 @@ class Training:
     """One training's state. Holds no client: it pickles, compares and crosses threads.
 
     Every field is checked when the training is parsed; the nested objects are built on
-    first use (a listing makes thousands of trainings and reads a few fields of each).
+    first use (a listing makes thousands of trainings and reads a few fields of each). Two
+    threads reading one first at once may each build it: equal values, the last one kept.
     Equality compares the payload as received, unknown fields included; the hash uses
     the id, status and logs, so equal trainings hash alike.
     """
@@ -96,6 +97,20 @@ class Training:
     def from_dict(cls, payload: object) -> Training:
         """Parse one training object as the API sends it; ResponseParseError if it is not one.
 
+        Keeps its own copy of the object and of its small nested ones, so what was checked
+        stays true whatever the caller does with its dict later.
+        """
+        if type(payload) is dict:
+            payload = {
+                name: dict(value) if name in _NESTED and type(value) is dict else value
+                for name, value in payload.items()
+            }
+        return cls._from_decoded(payload)
+
+    @classmethod
+    def _from_decoded(cls, payload: object) -> Training:
+        """`from_dict` for an object nothing else holds (just decoded from JSON): no copy.
+
         Written flat, one read and one type check a field, since listing runs it for
         every training on every page.
         """
@@ -105,10 +120,7 @@ class Training:
         for name in _TEXTS:
             if type(get(name)) is not str:
                 raise _wrong(payload, name, "a string")
-        for name in _OPTIONAL_TEXTS:
-            value = get(name)
-            if value is not None and type(value) is not str:
-                raise _wrong(payload, name, "a string or null")
+        _check_texts(payload, _OPTIONAL_TEXTS)
         if type(get("input")) is not dict:
             raise _wrong(payload, "input", "an object")
         _check_texts(_object(payload, "urls"), _URL_NAMES, "urls.")
@@ -214,12 +226,13 @@ _OPTIONAL_TEXTS = ("source", "logs", "error")
 _URL_NAMES = ("get", "cancel", "web")
 _OUTPUT_NAMES = ("version", "weights")
 _METRIC_NAMES = ("predict_time", "total_time")
+_NESTED = frozenset({"urls", "output", "metrics"})
 
-# Typed reads from one JSON object; each failure is a ResponseParseError naming the field
-# (`prefix` places a nested object's field, as in 'metrics.total_time').
+# Checks and typed reads of one JSON object; each failure is a ResponseParseError naming
+# the field (`prefix` places a nested object's field, as in 'metrics.total_time').
 
 
-def _check_texts(data: dict[str, Any], names: tuple[str, ...], prefix: str) -> None:
+def _check_texts(data: dict[str, Any], names: tuple[str, ...], prefix: str = "") -> None:
     for name in names:
         value = data.get(name)
         if value is not None and type(value) is not str:

@@ -323,7 +323,7 @@ def _training(text: str) -> Training:
     except (ValueError, RecursionError) as exc:
         raise WebhookVerificationError(f"unreadable webhook body: it is not JSON ({exc})") from None
     try:
-        return Training.from_dict(payload)
+        return Training._from_decoded(payload)
     except ResponseParseError as exc:
         raise WebhookVerificationError(
             f"unreadable webhook body: it is not a training ({exc})"
