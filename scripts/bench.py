@@ -82,7 +82,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    rounds=15,
+    rounds=25,
     get_rounds=25,
     gets=100,
     listing=10_000,
@@ -91,7 +91,7 @@ FULL = Sizes(
     async_rounds=5,
     sequential_async=40,
     sequential_rounds=15,
-    import_rounds=9,
+    import_rounds=15,
     parse_objects=300,
     generate_rounds=3,
 )
