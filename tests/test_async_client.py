@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from replicate_trainings import (
     AsyncClient,
@@ -137,3 +138,19 @@ def test_a_second_event_loop_is_a_clear_error(local_replicate_endpoint: Endpoint
     assert asyncio.run(walk()) == 0
     with pytest.raises(RuntimeError, match="another event loop"):
         asyncio.run(walk())
+
+
+async def test_an_event_hook_that_raises_for_status_still_gets_the_typed_error(
+    local_replicate_endpoint: Endpoint, app: LocalReplicate
+) -> None:
+    endpoint = local_replicate_endpoint
+
+    async def raise_for_status(response: httpx.Response) -> None:
+        response.raise_for_status()
+
+    http = endpoint.async_client(event_hooks={"response": [raise_for_status]})
+    async with AsyncClient(endpoint.token, base_url=endpoint.base_url, http_client=http) as client:
+        training = await create(client)
+        assert (await client.trainings.get(training.id)).id == training.id
+        with pytest.raises(NotFoundError):
+            await client.trainings.get("no-such-training")

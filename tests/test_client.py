@@ -460,3 +460,23 @@ def test_the_token_is_in_no_log_line_repr_or_error(
     texts = [*logged, repr(client), str(caught.value), repr(caught.value), repr(training)]
     texts += [repr(caught.value.response.request.headers), repr(client.trainings)]
     assert not [text for text in texts if app.token in text]
+
+
+def test_an_event_hook_that_raises_for_status_still_gets_the_typed_error(
+    endpoint: Endpoint, app: LocalReplicate
+) -> None:
+    def raise_for_status(response: httpx.Response) -> None:
+        response.raise_for_status()
+
+    http = endpoint.client(event_hooks={"response": [raise_for_status]})
+    with Client(endpoint.token, base_url=endpoint.base_url, http_client=http) as client:
+        training = create(client)
+        assert client.trainings.get(training.id).id == training.id
+
+        with pytest.raises(NotFoundError) as caught:
+            client.trainings.get("no-such-training")
+        assert caught.value.status_code == 404
+
+        app.faults.add(Fault.rate_limit(retry_after=0), operation="get")
+        assert client.trainings.get(training.id).id == training.id  # retried after the 429
+        assert app.faults.injected == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -31,6 +32,30 @@ def test_retry_after_as_an_http_date() -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     delay = retry_after(httpx.Headers({"retry-after": when}))
     assert delay is not None and 28 <= delay <= 30
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/Los_Angeles"])
+def test_retry_after_dates_are_read_as_utc_whatever_the_local_zone(
+    zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        when = datetime.now(UTC) + timedelta(seconds=30)
+        unzoned = when.strftime("%a, %d %b %Y %H:%M:%S -0000")
+        delay = retry_after(httpx.Headers({"retry-after": unzoned}))
+        assert delay is not None and 28 <= delay <= 30
+        far = retry_after(httpx.Headers({"retry-after": "Fri, 31 Dec 9999 23:59:59 -0000"}))
+        assert far is not None and far > 2.5e11  # eight thousand years, not an error
+        assert (
+            RetryPolicy(max_retry_after=5).delay(
+                0, httpx.Response(429, headers={"retry-after": "Fri, 31 Dec 9999 23:59:59 +1400"})
+            )
+            == 5
+        )
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_backoff_grows_with_jitter_to_a_cap_and_honours_retry_after_capped() -> None:

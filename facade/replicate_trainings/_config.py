@@ -30,8 +30,8 @@ class ClientConfig:
     timeout: httpx.Timeout
     retry: RetryPolicy
     preset_headers: bool = False
-    """True when the httpx client was made with `headers` (by the facade), so requests
-    need not repeat them: merging them into each request costs more than parsing it."""
+    """True when the facade made the httpx client, with `headers` as its own: requests
+    then skip httpx's per-request header merge (it cost 5% of a `get`)."""
 
     @classmethod
     def resolve(

@@ -89,6 +89,8 @@ def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> I
         if isinstance(effect, Send):
             try:
                 reply = _released(http.send(effect.build(http), follow_redirects=False))
+            except httpx.HTTPStatusError as exc:
+                reply = _bodiless(exc.response)
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
@@ -124,6 +126,8 @@ async def _drive_async(
         if isinstance(effect, Send):
             try:
                 reply = _released(await http.send(effect.build(http), follow_redirects=False))
+            except httpx.HTTPStatusError as exc:
+                reply = _bodiless(exc.response)
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
@@ -145,6 +149,19 @@ def _released(response: httpx.Response) -> httpx.Response:
     """
     response.stream = _READ
     return response
+
+
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _bodiless(response: httpx.Response) -> httpx.Response:
+    """The answer behind an HTTPStatusError raised by an event hook of the user's client.
+
+    httpx closes such a response before its body is read, so the program gets the
+    status and headers (enough for the typed error, Retry-After and retries) and no body.
+    """
+    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _BODY_HEADERS]
+    return httpx.Response(response.status_code, headers=headers, request=response.request)
 
 
 def _advance(

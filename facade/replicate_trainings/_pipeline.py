@@ -192,7 +192,7 @@ def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnection
     kind = (
         errors.APITimeoutError
         if isinstance(error, httpx.TimeoutException)
-        else (errors.APIConnectionError)
+        else errors.APIConnectionError
     )
     message = f"{call.method} {_path(call)} got no answer: {type(error).__name__}"
     if str(error):

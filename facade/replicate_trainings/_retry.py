@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 import attrs
@@ -88,4 +89,6 @@ def retry_after(headers: httpx.Headers) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # '-0000' is UTC with no zone named, never the local time
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - time.time())
