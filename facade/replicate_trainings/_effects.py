@@ -29,9 +29,9 @@ class Send:
     method: str
     url: str
     headers: dict[str, str] = attrs.field(repr=False)
-    params: dict[str, str] | None = None
-    content: bytes | None = attrs.field(default=None, repr=False)
-    timeout: httpx.Timeout | None = None
+    params: dict[str, str] | None
+    content: bytes | None = attrs.field(repr=False)
+    timeout: httpx.Timeout
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         return http.build_request(
@@ -40,7 +40,7 @@ class Send:
             headers=self.headers,
             params=self.params,
             content=self.content,
-            timeout=self.timeout if self.timeout is not None else http.timeout,
+            timeout=self.timeout,
         )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from . import _arguments, errors
+from . import _arguments, _operations, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
 from ._pipeline import Call, request
@@ -45,6 +45,27 @@ def wait_deadline(timeout: object) -> float | None:
     if timeout is None:
         return None
     return time.monotonic() + _arguments.seconds("timeout", timeout, allow_zero=True, most=math.inf)
+
+
+def watching(
+    config: ClientConfig, training_or_id: Training | str, poll_interval: object
+) -> Program[Training]:
+    """`watch()`: emit each new state until it is terminal. Arguments are checked now."""
+    training_id, known = _operations.training_id_of(training_or_id)
+    schedule = PollSchedule.from_interval(poll_interval)
+    get = _operations.get(config, training_id)
+    return poll(config, get, known, schedule, emit=True)
+
+
+def waiting(
+    config: ClientConfig, training_or_id: Training | str, timeout: object, poll_interval: object
+) -> Program[Training]:
+    """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now."""
+    training_id, known = _operations.training_id_of(training_or_id)
+    schedule = PollSchedule.from_interval(poll_interval)
+    deadline = wait_deadline(timeout)
+    get = _operations.get(config, training_id)
+    return poll(config, get, known, schedule, deadline=deadline)
 
 
 def poll(

@@ -19,7 +19,6 @@ import httpx
 # Errors raised before a byte of the request left this machine: the server cannot
 # have acted, so even `create` may be sent again.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-RETRYABLE_STATUSES = frozenset({408, 429})
 
 
 @attrs.frozen
@@ -60,7 +59,7 @@ def should_retry_status(status: int, *, idempotent: bool) -> bool:
     """429 never acted; 408 and 5xx may have, so only idempotent calls retry them."""
     if status == 429:
         return True
-    return idempotent and (status in RETRYABLE_STATUSES or status >= 500)
+    return idempotent and (status == 408 or status >= 500)
 
 
 def should_retry_error(error: httpx.HTTPError, *, idempotent: bool) -> bool:

@@ -16,9 +16,9 @@ import httpx
 
 from . import _operations
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
-from ._effects import check_loop, run_async, run_sync, stream_async, stream_sync
-from ._pipeline import request
-from ._polling import PollSchedule, poll, wait_deadline
+from ._effects import Program, check_loop, run_async, run_sync, stream_async, stream_sync
+from ._pipeline import Call, request
+from ._polling import waiting, watching
 from ._retry import RetryPolicy
 from .pagination import AsyncPager, Pager
 from .training import Training
@@ -33,6 +33,11 @@ class _Default:
 
 DEFAULT: Final = _Default()
 """Marks an argument left out, where None has a meaning of its own (timeout=None: no limit)."""
+
+
+def _training(config: ClientConfig, call: Call) -> Program[Training]:
+    """Send `call`; its answer parsed as a Training."""
+    return request(config, call, Training._from_decoded)
 
 
 class Trainings:
@@ -67,17 +72,17 @@ class Trainings:
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
-        return run_sync(request(self._config, call, Training._from_decoded), self._http)
+        return run_sync(_training(self._config, call), self._http)
 
     def get(self, training_id: str) -> Training:
         """The current state of a training."""
         call = _operations.get(self._config, training_id)
-        return run_sync(request(self._config, call, Training._from_decoded), self._http)
+        return run_sync(_training(self._config, call), self._http)
 
     def cancel(self, training_id: str) -> Training:
         """Cancel a training; a finished one comes back unchanged."""
         call = _operations.cancel(self._config, training_id)
-        return run_sync(request(self._config, call, Training._from_decoded), self._http)
+        return run_sync(_training(self._config, call), self._http)
 
     def list(self, *, cursor: str | None = None) -> Pager:
         """Every training, newest first, fetched a page at a time as you iterate.
@@ -90,10 +95,7 @@ class Trainings:
         self, training_or_id: Training | str, *, poll_interval: float | None = None
     ) -> Iterator[Training]:
         """Yield the training each time its status or logs change, until it is terminal."""
-        training_id, known = _operations.training_id_of(training_or_id)
-        schedule = PollSchedule.from_interval(poll_interval)
-        get = _operations.get(self._config, training_id)
-        return stream_sync(poll(self._config, get, known, schedule, emit=True), self._http)
+        return stream_sync(watching(self._config, training_or_id, poll_interval), self._http)
 
     def wait(
         self,
@@ -103,11 +105,8 @@ class Trainings:
         poll_interval: float | None = None,
     ) -> Training:
         """Poll until the training is terminal and return it; WaitTimeoutError after `timeout`."""
-        training_id, known = _operations.training_id_of(training_or_id)
-        schedule = PollSchedule.from_interval(poll_interval)
-        deadline = wait_deadline(timeout)
-        get = _operations.get(self._config, training_id)
-        return run_sync(poll(self._config, get, known, schedule, deadline=deadline), self._http)
+        program = waiting(self._config, training_or_id, timeout, poll_interval)
+        return run_sync(program, self._http)
 
 
 class AsyncTrainings:
@@ -138,17 +137,17 @@ class AsyncTrainings:
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
-        return await run_async(request(self._config, call, Training._from_decoded), self._http)
+        return await run_async(_training(self._config, call), self._http)
 
     async def get(self, training_id: str) -> Training:
         """The current state of a training."""
         call = _operations.get(self._config, training_id)
-        return await run_async(request(self._config, call, Training._from_decoded), self._http)
+        return await run_async(_training(self._config, call), self._http)
 
     async def cancel(self, training_id: str) -> Training:
         """Cancel a training; a finished one comes back unchanged."""
         call = _operations.cancel(self._config, training_id)
-        return await run_async(request(self._config, call, Training._from_decoded), self._http)
+        return await run_async(_training(self._config, call), self._http)
 
     def list(self, *, cursor: str | None = None) -> AsyncPager:
         """Every training, newest first, for `async for`; see `Trainings.list`."""
@@ -159,10 +158,7 @@ class AsyncTrainings:
         self, training_or_id: Training | str, *, poll_interval: float | None = None
     ) -> AsyncIterator[Training]:
         """`async for` each new state until terminal; see `Trainings.watch`."""
-        training_id, known = _operations.training_id_of(training_or_id)
-        schedule = PollSchedule.from_interval(poll_interval)
-        get = _operations.get(self._config, training_id)
-        return stream_async(poll(self._config, get, known, schedule, emit=True), self._http)
+        return stream_async(watching(self._config, training_or_id, poll_interval), self._http)
 
     async def wait(
         self,
@@ -172,11 +168,7 @@ class AsyncTrainings:
         poll_interval: float | None = None,
     ) -> Training:
         """Poll until terminal and return it; see `Trainings.wait`."""
-        training_id, known = _operations.training_id_of(training_or_id)
-        schedule = PollSchedule.from_interval(poll_interval)
-        deadline = wait_deadline(timeout)
-        get = _operations.get(self._config, training_id)
-        program = poll(self._config, get, known, schedule, deadline=deadline)
+        program = waiting(self._config, training_or_id, timeout, poll_interval)
         return await run_async(program, self._http)
 
 
