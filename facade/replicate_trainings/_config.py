@@ -15,6 +15,7 @@ from ._version import __version__
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 USER_AGENT = (
     f"replicate-trainings/{__version__} python/{platform.python_version()} "
     f"httpx/{httpx.__version__}"
@@ -29,6 +30,8 @@ class ClientConfig:
     token: str = attrs.field(repr=False)
     timeout: httpx.Timeout
     retry: RetryPolicy
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """The most an answer's body may hold, decoded; a larger one is a ResponseParseError."""
     preset_headers: bool = False
     """True when the facade made the httpx client, with `headers` as its own: requests
     then skip httpx's per-request header merge (it cost 5% of a `get`)."""
@@ -40,6 +43,7 @@ class ClientConfig:
         base_url: str | httpx.URL | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int | RetryPolicy,
+        max_response_bytes: object = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> ClientConfig:
         return cls(
             base_url=_base_url(
@@ -50,12 +54,23 @@ class ClientConfig:
             token=_token(token if token is not None else os.environ.get("REPLICATE_API_TOKEN")),
             timeout=_timeout(timeout),
             retry=_retry(max_retries),
+            max_response_bytes=_max_response_bytes(max_response_bytes),
         )
 
     def with_options(
-        self, timeout: float | httpx.Timeout | None, max_retries: int | RetryPolicy
+        self,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | RetryPolicy,
+        max_response_bytes: object = None,
     ) -> ClientConfig:
-        return attrs.evolve(self, timeout=_timeout(timeout), retry=_retry(max_retries))
+        return attrs.evolve(
+            self,
+            timeout=_timeout(timeout),
+            retry=_retry(max_retries),
+            max_response_bytes=self.max_response_bytes
+            if max_response_bytes is None
+            else _max_response_bytes(max_response_bytes),
+        )
 
     @property
     def headers(self) -> dict[str, str]:
@@ -125,6 +140,14 @@ def _retry(value: object) -> RetryPolicy:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"max_retries must be an int or a RetryPolicy, not {type(value).__name__}")
     return RetryPolicy(max_retries=value)
+
+
+def _max_response_bytes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_response_bytes must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_response_bytes must be 1 or more, got {value}")
+    return value
 
 
 def _timeout(value: object) -> httpx.Timeout:

@@ -2,29 +2,43 @@
 yields effects (send this request, sleep this long, hand this value out), and a small
 driver per I/O style performs them.
 
-A program is `Generator[Effect, reply, result]`: `Send` is answered with an
-`httpx.Response` (or has the transport's `httpx.HTTPError` thrown in), `Sleep` and
-`Emit` with None. `run_*` drivers return the program's result; `stream_*` drivers yield
-the values it emits.
+A `Program[E, R]` yields `Send`, `Sleep` and `Emit[E]`, and returns an `R`. `Send` is
+answered with the `httpx.Response` (body read, see `_body`), or has the transport's
+`httpx.HTTPError` thrown in; `Sleep` and `Emit` are answered with None, which the
+program ignores. `run_*` drivers take a program that emits nothing (`Program[Never, R]`)
+and return its result; `stream_*` drivers yield what it emits. A driver closes its
+program when it stops, whatever stopped it.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
-from collections.abc import AsyncIterator, Generator, Iterator
-from typing import Any, TypeAlias, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from typing import Generic, Never, TypeAlias, TypeVar, cast
 
 import attrs
 import httpx
 
-_R = TypeVar("_R")
+from . import _body
+from ._config import DEFAULT_MAX_RESPONSE_BYTES
+from ._connections import OwnAsyncClient, check_process
+from ._deadline import finite, total, until
+from ._hooks import bodiless
+from ._loops import enter_loop
+from .errors import ClientClosedError
+
 _E = TypeVar("_E")
+_E_co = TypeVar("_E_co", covariant=True)
+_R = TypeVar("_R")
 
 
 @attrs.frozen
 class Send:
-    """Send one HTTP request, never following redirects (the token stays on one host)."""
+    """Send one HTTP request, never following redirects (the token stays on one host).
+
+    `timeout` bounds the whole request, body included (see `_deadline.total`), and the
+    answer's decoded body may hold at most `max_bytes`.
+    """
 
     method: str
     url: str
@@ -32,6 +46,7 @@ class Send:
     params: dict[str, str] | None
     content: bytes | None = attrs.field(repr=False)
     timeout: httpx.Timeout
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         return http.build_request(
@@ -40,8 +55,13 @@ class Send:
             headers=self.headers,
             params=self.params,
             content=self.content,
-            timeout=self.timeout,
+            timeout=finite(self.timeout),
         )
+
+    def deadline(self) -> float | None:
+        """The `time.monotonic()` by which the request, sent now, must be over."""
+        limit = total(self.timeout)
+        return None if limit is None else time.monotonic() + limit
 
 
 @attrs.frozen
@@ -50,147 +70,183 @@ class Sleep:
 
 
 @attrs.frozen
-class Emit:
-    value: Any
+class Emit(Generic[_E_co]):
+    value: _E_co
 
 
-Effect: TypeAlias = Send | Sleep | Emit
-Program: TypeAlias = Generator[Effect, Any, _R]
+Program: TypeAlias = Generator[Send | Sleep | Emit[_E], httpx.Response, _R]
+"""A program emitting `_E`s and returning an `_R` (`Never` for a program that emits nothing)."""
+
+_NO_REPLY = cast(httpx.Response, None)
+"""What `Sleep` and `Emit` are answered with (and a generator must be started with)."""
 
 
-class _Result:
+class _Outcome(Generic[_R]):
     """Where a driver leaves the program's return value (generators cannot return to `for`)."""
 
     __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value: Any = None
+    value: _R
 
 
-def run_sync(program: Program[_R], http: httpx.Client) -> _R:
+def run_sync(
+    program: Program[Never, _R],
+    http: httpx.Client,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _R:
     """Drive a program that emits nothing to its result, with blocking I/O."""
-    result = _Result()
-    for emitted in _drive_sync(program, http, result):
+    outcome = _Outcome[_R]()
+    emitted: object
+    for emitted in _drive_sync(program, http, outcome, sleep):
         raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
-    value: _R = result.value
-    return value
+    return outcome.value
 
 
-def stream_sync(program: Program[Any], http: httpx.Client) -> Iterator[Any]:
+def stream_sync(
+    program: Program[_E, object],
+    http: httpx.Client,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[_E]:
     """Drive a program with blocking I/O, yielding each value it emits."""
-    return _drive_sync(program, http, _Result())
+    return _drive_sync(program, http, _Outcome[object](), sleep)
 
 
-def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> Iterator[Any]:
-    reply: Any = None
-    error: httpx.HTTPError | None = None
-    while (effect := _advance(program, reply, error, result)) is not None:
-        reply, error = None, None
-        if isinstance(effect, Send):
+def _drive_sync(
+    program: Program[_E, _R],
+    http: httpx.Client,
+    outcome: _Outcome[_R],
+    sleep: Callable[[float], None],
+) -> Iterator[_E]:
+    try:
+        check_process(http)
+        reply, error = _NO_REPLY, None
+        while True:
             try:
-                reply = _released(http.send(effect.build(http), follow_redirects=False))
-            except httpx.HTTPStatusError as exc:
-                reply = _bodiless(exc.response)
-            except httpx.HTTPError as exc:
-                error = exc
-        elif isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
-        else:
-            yield effect.value
+                effect = program.throw(error) if error is not None else program.send(reply)
+            except StopIteration as stop:
+                outcome.value = stop.value
+                return
+            reply, error = _NO_REPLY, None
+            if isinstance(effect, Send):
+                try:
+                    reply = _send_sync(http, effect)
+                except httpx.HTTPError as exc:
+                    error = exc
+            elif isinstance(effect, Sleep):
+                sleep(effect.seconds)
+            else:
+                yield effect.value
+    finally:
+        program.close()
 
 
-async def run_async(program: Program[_R], http: httpx.AsyncClient) -> _R:
+def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
+    """The answer to `effect`, body read within its size limit and deadline."""
+    deadline = effect.deadline()
+    try:
+        with until(deadline):
+            response = http.send(effect.build(http), stream=True, follow_redirects=False)
+            return _body.read(response, effect.max_bytes, deadline)
+    except httpx.HTTPStatusError as exc:  # raised by an event hook of the user's client
+        return bodiless(exc.response)
+    except (httpx.HTTPError, RuntimeError):
+        if http.is_closed:
+            raise _closed(http) from None
+        raise
+
+
+async def run_async(
+    program: Program[Never, _R],
+    http: httpx.AsyncClient,
+    *,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> _R:
     """Drive a program that emits nothing to its result, with async I/O."""
-    result = _Result()
-    async for emitted in _drive_async(program, http, result):
+    outcome = _Outcome[_R]()
+    emitted: object
+    async for emitted in _drive_async(program, http, outcome, sleep):
         raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
-    value: _R = result.value
-    return value
+    return outcome.value
 
 
-def stream_async(program: Program[Any], http: httpx.AsyncClient) -> AsyncIterator[Any]:
+def stream_async(
+    program: Program[_E, object],
+    http: httpx.AsyncClient,
+    *,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> AsyncIterator[_E]:
     """Drive a program with async I/O, yielding each value it emits."""
-    return _drive_async(program, http, _Result())
+    return _drive_async(program, http, _Outcome[object](), sleep)
 
 
 async def _drive_async(
-    program: Program[Any], http: httpx.AsyncClient, result: _Result
-) -> AsyncIterator[Any]:
+    program: Program[_E, _R],
+    http: httpx.AsyncClient,
+    outcome: _Outcome[_R],
+    sleep: Callable[[float], Awaitable[None]] | None,
+) -> AsyncIterator[_E]:
     import asyncio  # noqa: PLC0415 - only async users pay for importing asyncio
 
-    _check_loop(http, asyncio.get_running_loop())
-    reply: Any = None
-    error: httpx.HTTPError | None = None
-    while (effect := _advance(program, reply, error, result)) is not None:
-        reply, error = None, None
-        if isinstance(effect, Send):
-            try:
-                reply = _released(await http.send(effect.build(http), follow_redirects=False))
-            except httpx.HTTPStatusError as exc:
-                reply = _bodiless(exc.response)
-            except httpx.HTTPError as exc:
-                error = exc
-        elif isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
-        else:
-            yield effect.value
-
-
-_READ = httpx.ByteStream(b"")
-
-
-def _released(response: httpx.Response) -> httpx.Response:
-    """The response, freed by reference counting once dropped, not by the cycle collector.
-
-    httpx 0.28 links a response and its stream both ways (encode/httpx#3733), so a read
-    response, body included, waits for a full collection: while listing, bodies piled up
-    and peak memory grew with the walk. By now the body is read and the stream closed; a
-    stream is only needed for reading, so it is swapped for an empty one.
-    """
-    response.stream = _READ
-    return response
-
-
-_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-def _bodiless(response: httpx.Response) -> httpx.Response:
-    """The answer behind an HTTPStatusError raised by an event hook of the user's client.
-
-    httpx closes such a response before its body is read, so the program gets the
-    status and headers (enough for the typed error, Retry-After and retries) and no body.
-    """
-    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _BODY_HEADERS]
-    return httpx.Response(response.status_code, headers=headers, request=response.request)
-
-
-def _advance(
-    program: Program[Any], reply: Any, error: httpx.HTTPError | None, result: _Result
-) -> Effect | None:
-    """Resume the program with the last effect's outcome; None once it has returned."""
     try:
-        return program.throw(error) if error is not None else program.send(reply)
-    except StopIteration as stop:
-        result.value = stop.value
-        return None
+        enter_loop(http, asyncio.get_running_loop())
+        check_process(http)
+        pause = asyncio.sleep if sleep is None else sleep
+        reply, error = _NO_REPLY, None
+        while True:
+            try:
+                effect = program.throw(error) if error is not None else program.send(reply)
+            except StopIteration as stop:
+                outcome.value = stop.value
+                return
+            reply, error = _NO_REPLY, None
+            if isinstance(effect, Send):
+                try:
+                    reply = await _send_async(http, effect)
+                except httpx.HTTPError as exc:
+                    error = exc
+            elif isinstance(effect, Sleep):
+                await pause(effect.seconds)
+            else:
+                yield effect.value
+    finally:
+        program.close()
 
 
-_loops: weakref.WeakKeyDictionary[httpx.AsyncClient, Any] = weakref.WeakKeyDictionary()
-
-
-def check_loop(http: httpx.AsyncClient) -> None:
-    """The clear RuntimeError if `http` was first used in another event loop than this one."""
+async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
+    """The answer to `effect`; on a caller's http_client, asyncio keeps the deadline."""
     import asyncio  # noqa: PLC0415
 
-    if http in _loops:
-        _check_loop(http, asyncio.get_running_loop())
+    deadline = effect.deadline()
+    request = effect.build(http)
+    try:
+        with until(deadline):
+            if deadline is None or isinstance(http, OwnAsyncClient):
+                return await _exchange(http, request, effect.max_bytes, deadline)
+            try:
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    return await _exchange(http, request, effect.max_bytes, deadline)
+            except TimeoutError:
+                raise httpx.ReadTimeout("the request's timeout ran out", request=request) from None
+    except httpx.HTTPStatusError as exc:
+        return bodiless(exc.response)
+    except (httpx.HTTPError, RuntimeError):
+        if http.is_closed:
+            raise _closed(http) from None
+        raise
 
 
-def _check_loop(http: httpx.AsyncClient, loop: Any) -> None:
-    """An httpx.AsyncClient's connections belong to the event loop that opened them."""
-    first = _loops.setdefault(http, loop)
-    if first is not loop:
-        raise RuntimeError(
-            "this AsyncClient was first used in another event loop; its connections belong "
-            "to that loop. Create one AsyncClient per event loop (for example, per asyncio.run())."
-        )
+async def _exchange(
+    http: httpx.AsyncClient, request: httpx.Request, max_bytes: int, deadline: float | None
+) -> httpx.Response:
+    response = await http.send(request, stream=True, follow_redirects=False)
+    return await _body.aread(response, max_bytes, deadline)
+
+
+def _closed(http: httpx.Client | httpx.AsyncClient) -> ClientClosedError:
+    kind = "AsyncClient" if isinstance(http, httpx.AsyncClient) else "Client"
+    return ClientClosedError(
+        f"the {kind}'s connections are closed (by close(), or by closing the httpx client "
+        "passed as http_client=): a call made after that, or while it was closing, cannot "
+        "be sent. Create a new client."
+    )

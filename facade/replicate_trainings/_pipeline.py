@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, Never, TypeVar
 
 import attrs
 import httpx
@@ -73,7 +73,7 @@ def request(
     parse: Callable[[Any], _T],
     *,
     deadline: float | None = None,
-) -> Program[_T]:
+) -> Program[Never, _T]:
     """Send `call` until it succeeds or may not be retried; return `parse(json body)`.
 
     Retries never pass `deadline` (a `time.monotonic()` value), so `wait()` keeps its timeout.
@@ -81,7 +81,15 @@ def request(
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    send = Send(call.method, call.url, headers, call.params, call.body, config.timeout)
+    send = Send(
+        call.method,
+        call.url,
+        headers,
+        call.params,
+        call.body,
+        config.timeout,
+        config.max_response_bytes,
+    )
     retries = 0
     while True:
         started = time.monotonic()

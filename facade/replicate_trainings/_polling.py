@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from typing import Literal, Never, overload
 
 import attrs
 
@@ -49,7 +50,7 @@ def wait_deadline(timeout: object) -> float | None:
 
 def watching(
     config: ClientConfig, training_or_id: Training | str, poll_interval: object
-) -> Program[Training]:
+) -> Program[Training, Training]:
     """`watch()`: emit each new state until it is terminal. Arguments are checked now."""
     training_id, known = _operations.training_id_of(training_or_id)
     schedule = PollSchedule.from_interval(poll_interval)
@@ -59,7 +60,7 @@ def watching(
 
 def waiting(
     config: ClientConfig, training_or_id: Training | str, timeout: object, poll_interval: object
-) -> Program[Training]:
+) -> Program[Never, Training]:
     """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now."""
     training_id, known = _operations.training_id_of(training_or_id)
     schedule = PollSchedule.from_interval(poll_interval)
@@ -68,6 +69,26 @@ def waiting(
     return poll(config, get, known, schedule, deadline=deadline)
 
 
+@overload
+def poll(
+    config: ClientConfig,
+    get: Call,
+    start: Training | None,
+    schedule: PollSchedule,
+    *,
+    deadline: float | None = None,
+    emit: Literal[False] = False,
+) -> Program[Never, Training]: ...
+@overload
+def poll(
+    config: ClientConfig,
+    get: Call,
+    start: Training | None,
+    schedule: PollSchedule,
+    *,
+    deadline: float | None = None,
+    emit: Literal[True],
+) -> Program[Training, Training]: ...
 def poll(
     config: ClientConfig,
     get: Call,
@@ -76,7 +97,7 @@ def poll(
     *,
     deadline: float | None = None,
     emit: bool = False,
-) -> Program[Training]:
+) -> Program[Training, Training]:
     """Poll `get` until the training is terminal and return it; emit each new state if asked.
 
     Transient errors (5xx, 429, no answer) past the request's own retries do not end the

@@ -9,14 +9,16 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Final, Generic, Never, Self, TypeVar
 
 import attrs
 import httpx
 
 from . import _operations
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
-from ._effects import Program, check_loop, run_async, run_sync, stream_async, stream_sync
+from ._config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
+from ._connections import OwnAsyncClient, OwnClient, adopt
+from ._effects import Program, run_async, run_sync, stream_async, stream_sync
+from ._loops import check_loop
 from ._pipeline import Call, request
 from ._polling import waiting, watching
 from ._retry import RetryPolicy
@@ -35,7 +37,7 @@ DEFAULT: Final = _Default()
 """Marks an argument left out, where None has a meaning of its own (timeout=None: no limit)."""
 
 
-def _training(config: ClientConfig, call: Call) -> Program[Training]:
+def _training(config: ClientConfig, call: Call) -> Program[Never, Training]:
     """Send `call`; its answer parsed as a Training."""
     return request(config, call, Training._from_decoded)
 
@@ -180,6 +182,7 @@ class _BaseClient(Generic[_Http, _Ops]):
     """Settings and connections shared by Client and AsyncClient; only I/O types differ."""
 
     _http_type: type[_Http]
+    _own_http_type: type[_Http]
     _trainings_type: Callable[[ClientConfig, _Http], _Ops]
     _config: ClientConfig
     _http: _Http
@@ -193,6 +196,7 @@ class _BaseClient(Generic[_Http, _Ops]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | _Default | None = DEFAULT,
         max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: _Http | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._http_type):
@@ -202,11 +206,13 @@ class _BaseClient(Generic[_Http, _Ops]):
             )
         if isinstance(timeout, _Default):
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
-        config = ClientConfig.resolve(token, base_url, timeout, max_retries)
+        config = ClientConfig.resolve(token, base_url, timeout, max_retries, max_response_bytes)
         self._owns_http = http_client is None
         if http_client is None:
             config = attrs.evolve(config, preset_headers=True)
-            http_client = self._http_type(timeout=config.timeout, headers=config.headers)
+            http_client = self._own_http_type(timeout=config.timeout, headers=config.headers)
+        else:
+            adopt(http_client)
         self._connect(config, http_client)
 
     def _connect(self, config: ClientConfig, http: _Http) -> None:
@@ -218,11 +224,14 @@ class _BaseClient(Generic[_Http, _Ops]):
         *,
         timeout: float | httpx.Timeout | _Default | None = DEFAULT,
         max_retries: int | RetryPolicy | None = None,
+        max_response_bytes: int | None = None,
     ) -> Self:
-        """A client sharing this one's connections, with another timeout or retry policy."""
+        """A client sharing this one's connections, with another timeout, retry policy or
+        size limit."""
         config = self._config.with_options(
             self._config.timeout if isinstance(timeout, _Default) else timeout,
             self._config.retry if max_retries is None else max_retries,
+            max_response_bytes,
         )
         clone = copy.copy(self)
         clone._owns_http = False
@@ -243,6 +252,7 @@ class Client(_BaseClient[httpx.Client, Trainings]):
     """
 
     _http_type = httpx.Client
+    _own_http_type = OwnClient
     _trainings_type = Trainings
 
     def close(self) -> None:
@@ -266,6 +276,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncTrainings]):
     """An asyncio client; the same settings as `Client`, with an `httpx.AsyncClient`."""
 
     _http_type = httpx.AsyncClient
+    _own_http_type = OwnAsyncClient
     _trainings_type = AsyncTrainings
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@
     │   └── ServerError                 5xx and non-standard codes (520, ...)
     ├── ResponseParseError          a success answer whose body cannot be read
     ├── WaitTimeoutError            `wait()` ran out of time; carries the last state seen
+    ├── ClientClosedError           a call on a closed client (after close(), or racing it)
     └── WebhookVerificationError    a webhook delivery failed verification
 
 Invalid arguments raise the built-in `ValueError` or `TypeError` before anything is sent.
@@ -36,6 +37,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -155,6 +157,10 @@ class WaitTimeoutError(ReplicateError):
     def __init__(self, message: str, *, training: Training) -> None:
         super().__init__(message)
         self.training = training
+
+
+class ClientClosedError(ReplicateError):
+    """A call on a client whose connections are closed: made after `close()`, or racing it."""
 
 
 class WebhookVerificationError(ReplicateError):

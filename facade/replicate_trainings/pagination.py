@@ -57,7 +57,7 @@ class Page:
         )
 
 
-def walk(config: ClientConfig, first: Call) -> Program[None]:
+def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
     """Emit each page from `first` on, following `next` links on the configured API only."""
     call = first
     while True:
