@@ -37,8 +37,8 @@ def read(response: httpx.Response, limit: int, deadline: float | None) -> httpx.
     """The answer with its body read (within `limit` and `deadline`), and then released."""
     body = _Body(limit, deadline, response.request)
     try:
-        _check_declared(response, limit)
-        response.stream = _Pieces(response.stream)
+        if _check_declared(response, limit):
+            response.stream = _Pieces(response.stream)
         for chunk in response.iter_bytes():
             body.take(chunk)
     except httpx.DecodingError as exc:
@@ -52,8 +52,8 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
     """`read` for an async answer."""
     body = _Body(limit, deadline, response.request)
     try:
-        _check_declared(response, limit)
-        response.stream = _AsyncPieces(response.stream)
+        if _check_declared(response, limit):
+            response.stream = _AsyncPieces(response.stream)
         async for chunk in response.aiter_bytes():
             body.take(chunk)
     except httpx.DecodingError as exc:
@@ -63,10 +63,14 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
     return _done(response, body)
 
 
-def _check_declared(response: httpx.Response, limit: int) -> None:
-    declared = response.headers.get("content-length", "")
+def _check_declared(response: httpx.Response, limit: int) -> bool:
+    """Fail if the answer declares more than `limit` bytes; True if it is encoded (gzip...),
+    so that its raw bytes must go to the decoder in pieces."""
+    headers = response.headers
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise ResponseTooLarge(limit, request=response.request)
+    return "content-encoding" in headers
 
 
 class _Body:

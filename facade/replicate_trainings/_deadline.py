@@ -10,12 +10,10 @@ httpx maps to `httpx.ConnectTimeout` / `ReadTimeout` / `WriteTimeout` as usual.
 
 from __future__ import annotations
 
-import math
 import ssl
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
+from contextvars import ContextVar, Token
 from typing import Any
 
 import httpcore
@@ -37,9 +35,12 @@ def total(timeout: httpx.Timeout) -> float | None:
 
 def finite(timeout: httpx.Timeout) -> httpx.Timeout:
     """`timeout` with infinite or absurdly long limits as None (no limit), which sockets take."""
+    limits = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    if all(limit is None or limit <= _LONGEST for limit in limits):
+        return timeout  # the usual case (NaN cannot get here: timeouts are checked)
 
     def one(limit: float | None) -> float | None:
-        return None if limit is None or limit > _LONGEST or math.isnan(limit) else limit
+        return None if limit is None or limit > _LONGEST else limit
 
     return httpx.Timeout(
         connect=one(timeout.connect),
@@ -49,15 +50,14 @@ def finite(timeout: httpx.Timeout) -> httpx.Timeout:
     )
 
 
-@contextmanager
-def until(deadline: float | None) -> Iterator[None]:
-    """Network operations of the facade's connections inside this block end by `deadline`
-    (a `time.monotonic()` value; None: no deadline)."""
-    token = _deadline.set(deadline)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+def start(deadline: float | None) -> Token[float | None]:
+    """From now, network operations of the facade's connections end by `deadline` (a
+    `time.monotonic()` value; None: no deadline), until `stop(token)`."""
+    return _deadline.set(deadline)
+
+
+def stop(token: Token[float | None]) -> None:
+    _deadline.reset(token)
 
 
 def _within(timeout: float | None, expired: type[Exception]) -> float | None:

@@ -19,10 +19,9 @@ from typing import Generic, Never, TypeAlias, TypeVar, cast
 import attrs
 import httpx
 
-from . import _body
+from . import _body, _deadline
 from ._config import DEFAULT_MAX_RESPONSE_BYTES
 from ._connections import OwnAsyncClient, check_process
-from ._deadline import finite, total, until
 from ._hooks import bodiless
 from ._loops import enter_loop
 from .errors import ClientClosedError
@@ -55,12 +54,12 @@ class Send:
             headers=self.headers,
             params=self.params,
             content=self.content,
-            timeout=finite(self.timeout),
+            timeout=_deadline.finite(self.timeout),
         )
 
     def deadline(self) -> float | None:
         """The `time.monotonic()` by which the request, sent now, must be over."""
-        limit = total(self.timeout)
+        limit = _deadline.total(self.timeout)
         return None if limit is None else time.monotonic() + limit
 
 
@@ -144,16 +143,18 @@ def _drive_sync(
 def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
     """The answer to `effect`, body read within its size limit and deadline."""
     deadline = effect.deadline()
+    token = _deadline.start(deadline)
     try:
-        with until(deadline):
-            response = http.send(effect.build(http), stream=True, follow_redirects=False)
-            return _body.read(response, effect.max_bytes, deadline)
+        response = http.send(effect.build(http), stream=True, follow_redirects=False)
+        return _body.read(response, effect.max_bytes, deadline)
     except httpx.HTTPStatusError as exc:  # raised by an event hook of the user's client
         return bodiless(exc.response)
     except (httpx.HTTPError, RuntimeError):
         if http.is_closed:
             raise _closed(http) from None
         raise
+    finally:
+        _deadline.stop(token)
 
 
 async def run_async(
@@ -219,21 +220,23 @@ async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
 
     deadline = effect.deadline()
     request = effect.build(http)
+    token = _deadline.start(deadline)
     try:
-        with until(deadline):
-            if deadline is None or isinstance(http, OwnAsyncClient):
+        if deadline is None or isinstance(http, OwnAsyncClient):
+            return await _exchange(http, request, effect.max_bytes, deadline)
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 return await _exchange(http, request, effect.max_bytes, deadline)
-            try:
-                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
-                    return await _exchange(http, request, effect.max_bytes, deadline)
-            except TimeoutError:
-                raise httpx.ReadTimeout("the request's timeout ran out", request=request) from None
+        except TimeoutError:
+            raise httpx.ReadTimeout("the request's timeout ran out", request=request) from None
     except httpx.HTTPStatusError as exc:
         return bodiless(exc.response)
     except (httpx.HTTPError, RuntimeError):
         if http.is_closed:
             raise _closed(http) from None
         raise
+    finally:
+        _deadline.stop(token)
 
 
 async def _exchange(
