@@ -66,11 +66,13 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
 def _check_declared(response: httpx.Response, limit: int) -> bool:
     """Fail if the answer declares more than `limit` bytes; True if it is encoded (gzip...),
     so that its raw bytes must go to the decoder in pieces."""
-    headers = response.headers
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ResponseTooLarge(limit, request=response.request)
-    return "content-encoding" in headers
+    encoded = False
+    for name, value in response.headers.raw:  # one pass: Headers.get costs a pass each
+        lowered = name.lower()
+        if lowered == b"content-length" and value.isdigit() and int(value) > limit:
+            raise ResponseTooLarge(limit, request=response.request)
+        encoded = encoded or lowered == b"content-encoding"
+    return encoded
 
 
 class _Body:

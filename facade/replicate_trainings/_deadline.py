@@ -27,16 +27,20 @@ _LONGEST = 7 * 24 * 3600.0
 
 def total(timeout: httpx.Timeout) -> float | None:
     """The longest of `timeout`'s limits, which bounds the whole request; None: no bound."""
-    limits = [timeout.connect, timeout.read, timeout.write, timeout.pool]
-    if any(limit is None or limit > _LONGEST for limit in limits):
-        return None
-    return max(limit for limit in limits if limit is not None)
+    longest = 0.0
+    for limit in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+        if limit is None or limit > _LONGEST:
+            return None
+        longest = max(longest, limit)
+    return longest
 
 
 def finite(timeout: httpx.Timeout) -> httpx.Timeout:
     """`timeout` with infinite or absurdly long limits as None (no limit), which sockets take."""
-    limits = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-    if all(limit is None or limit <= _LONGEST for limit in limits):
+    for limit in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+        if limit is not None and limit > _LONGEST:
+            break
+    else:
         return timeout  # the usual case (NaN cannot get here: timeouts are checked)
 
     def one(limit: float | None) -> float | None:

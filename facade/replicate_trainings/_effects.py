@@ -94,7 +94,7 @@ def run_sync(
     sleep: Callable[[float], None] = time.sleep,
 ) -> _R:
     """Drive a program that emits nothing to its result, with blocking I/O."""
-    outcome = _Outcome[_R]()
+    outcome: _Outcome[_R] = _Outcome()
     emitted: object
     for emitted in _drive_sync(program, http, outcome, sleep):
         raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
@@ -108,7 +108,7 @@ def stream_sync(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[_E]:
     """Drive a program with blocking I/O, yielding each value it emits."""
-    return _drive_sync(program, http, _Outcome[object](), sleep)
+    return _drive_sync(program, http, _Outcome(), sleep)
 
 
 def _drive_sync(
@@ -164,7 +164,7 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> _R:
     """Drive a program that emits nothing to its result, with async I/O."""
-    outcome = _Outcome[_R]()
+    outcome: _Outcome[_R] = _Outcome()
     emitted: object
     async for emitted in _drive_async(program, http, outcome, sleep):
         raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
@@ -178,7 +178,7 @@ def stream_async(
     sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> AsyncIterator[_E]:
     """Drive a program with async I/O, yielding each value it emits."""
-    return _drive_async(program, http, _Outcome[object](), sleep)
+    return _drive_async(program, http, _Outcome(), sleep)
 
 
 async def _drive_async(
