@@ -247,8 +247,10 @@ class Client(_BaseClient[httpx.Client, Trainings]):
     `base_url=`, REPLICATE_BASE_URL, or https://api.replicate.com/v1.
 
     Pass `http_client=` to use your own `httpx.Client` (proxies, transports); it is then
-    yours to close. `timeout` is per request; `max_retries=0` turns retries off, and a
-    `RetryPolicy` sets the backoff too. `with_options()` changes either for some calls.
+    yours to close. `timeout` is a deadline for each request as a whole, body included;
+    `max_retries=0` turns retries off, and a `RetryPolicy` sets the backoff too;
+    `max_response_bytes` caps an answer's decoded size. `with_options()` changes any of
+    them for some calls. After `close()`, calls raise ClientClosedError.
     """
 
     _http_type = httpx.Client
