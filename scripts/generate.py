@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import shape
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "openapi-python-client.yaml"
@@ -57,7 +59,19 @@ def generate_into(scratch: Path) -> Path:
         sys.exit(f"generation failed (exit {result.returncode}):\n{report}")
     shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
     (out / "py.typed").write_text("")
+    write_shape(out / "training_shape.py", env)
     return out
+
+
+def write_shape(path: Path, env: dict[str, str]) -> None:
+    """The tolerant training reader (scripts/shape.py), formatted as the generator's output is."""
+    path.write_text(shape.render(shape.load(SPEC)))
+    for hook in (["check", "--select", "F401,I", "--fix-only"], ["format"]):
+        subprocess.run(
+            [str(TOOLS / "ruff"), *hook, "--isolated", "--no-cache", "--quiet", str(path)],
+            env=env,
+            check=True,
+        )
 
 
 def tree(folder: Path) -> dict[str, str]:

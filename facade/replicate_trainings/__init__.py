@@ -29,7 +29,14 @@ from .errors import (
     WebhookVerificationError,
 )
 from .pagination import AsyncPager, Page, Pager
-from .training import Training, TrainingMetrics, TrainingOutput, TrainingStatus, TrainingURLs
+from .training import (
+    Training,
+    TrainingMetrics,
+    TrainingOutput,
+    TrainingSource,
+    TrainingStatus,
+    TrainingURLs,
+)
 from .webhooks import WebhookEvent, WebhookVerifier, verify_webhook
 
 __all__ = [
@@ -55,6 +62,7 @@ __all__ = [
     "Training",
     "TrainingMetrics",
     "TrainingOutput",
+    "TrainingSource",
     "TrainingStatus",
     "TrainingURLs",
     "Trainings",

@@ -26,36 +26,37 @@ class Training:
     """
     Attributes:
         id (str): The unique ID of the training.
-        model (str): The name of the model, as `owner/name`.
-        version (str): The ID of the model version used for training.
-        input_ (TrainingInput): The input parameters used for the training.
-        status (str | TrainingStatus): The current status. `canceled`: canceled by the user or at its deadline while
-            running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API.
-        created_at (datetime.datetime): The time when the training was created.
-        urls (TrainingUrls):
+        model (str | Unset): The name of the model, as `owner/name`.
+        version (str | Unset): The ID of the model version used for training.
+        input_ (TrainingInput | Unset): The input parameters used for the training.
         output (None | TrainingOutput | Unset): What the training produced; null until it succeeds.
         logs (None | str | Unset): The logs from the training process.
         error (None | str | Unset): Error message if the training failed.
+        status (str | TrainingStatus | Unset): The current status. `canceled`: canceled by the user or at its deadline
+            while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by
+            the API.
         source (str | TrainingSource | Unset): How the training was created. Open, like `status`.
+        created_at (datetime.datetime | Unset): The time when the training was created.
         started_at (datetime.datetime | None | Unset): The time when the training started.
         completed_at (datetime.datetime | None | Unset): The time when the training completed.
         metrics (None | TrainingMetrics | Unset): Metrics of the training; may be empty or null before it ends.
+        urls (TrainingUrls | Unset):
     """
 
     id: str
-    model: str
-    version: str
-    input_: TrainingInput
-    status: str | TrainingStatus
-    created_at: datetime.datetime
-    urls: TrainingUrls
+    model: str | Unset = UNSET
+    version: str | Unset = UNSET
+    input_: TrainingInput | Unset = UNSET
     output: None | TrainingOutput | Unset = UNSET
     logs: None | str | Unset = UNSET
     error: None | str | Unset = UNSET
+    status: str | TrainingStatus | Unset = UNSET
     source: str | TrainingSource | Unset = UNSET
+    created_at: datetime.datetime | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
     metrics: None | TrainingMetrics | Unset = UNSET
+    urls: TrainingUrls | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,17 +69,9 @@ class Training:
 
         version = self.version
 
-        input_ = self.input_.to_dict()
-
-        status: str
-        if isinstance(self.status, TrainingStatus):
-            status = self.status.value
-        else:
-            status = self.status
-
-        created_at = self.created_at.isoformat()
-
-        urls = self.urls.to_dict()
+        input_: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.input_, Unset):
+            input_ = self.input_.to_dict()
 
         output: dict[str, Any] | None | Unset
         if isinstance(self.output, Unset):
@@ -100,6 +93,14 @@ class Training:
         else:
             error = self.error
 
+        status: str | Unset
+        if isinstance(self.status, Unset):
+            status = UNSET
+        elif isinstance(self.status, TrainingStatus):
+            status = self.status.value
+        else:
+            status = self.status
+
         source: str | Unset
         if isinstance(self.source, Unset):
             source = UNSET
@@ -107,6 +108,10 @@ class Training:
             source = self.source.value
         else:
             source = self.source
+
+        created_at: str | Unset = UNSET
+        if not isinstance(self.created_at, Unset):
+            created_at = self.created_at.isoformat()
 
         started_at: None | str | Unset
         if isinstance(self.started_at, Unset):
@@ -132,33 +137,43 @@ class Training:
         else:
             metrics = self.metrics
 
+        urls: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.urls, Unset):
+            urls = self.urls.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
-                "model": model,
-                "version": version,
-                "input": input_,
-                "status": status,
-                "created_at": created_at,
-                "urls": urls,
             }
         )
+        if model is not UNSET:
+            field_dict["model"] = model
+        if version is not UNSET:
+            field_dict["version"] = version
+        if input_ is not UNSET:
+            field_dict["input"] = input_
         if output is not UNSET:
             field_dict["output"] = output
         if logs is not UNSET:
             field_dict["logs"] = logs
         if error is not UNSET:
             field_dict["error"] = error
+        if status is not UNSET:
+            field_dict["status"] = status
         if source is not UNSET:
             field_dict["source"] = source
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
         if completed_at is not UNSET:
             field_dict["completed_at"] = completed_at
         if metrics is not UNSET:
             field_dict["metrics"] = metrics
+        if urls is not UNSET:
+            field_dict["urls"] = urls
 
         return field_dict
 
@@ -172,28 +187,16 @@ class Training:
         d = dict(src_dict)
         id = d.pop("id")
 
-        model = d.pop("model")
+        model = d.pop("model", UNSET)
 
-        version = d.pop("version")
+        version = d.pop("version", UNSET)
 
-        input_ = TrainingInput.from_dict(d.pop("input"))
-
-        def _parse_status(data: object) -> str | TrainingStatus:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                status_type_0 = TrainingStatus(data)
-
-                return status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(str | TrainingStatus, data)
-
-        status = _parse_status(d.pop("status"))
-
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
-        urls = TrainingUrls.from_dict(d.pop("urls"))
+        _input_ = d.pop("input", UNSET)
+        input_: TrainingInput | Unset
+        if isinstance(_input_, Unset):
+            input_ = UNSET
+        else:
+            input_ = TrainingInput.from_dict(_input_)
 
         def _parse_output(data: object) -> None | TrainingOutput | Unset:
             if data is None:
@@ -230,6 +233,21 @@ class Training:
 
         error = _parse_error(d.pop("error", UNSET))
 
+        def _parse_status(data: object) -> str | TrainingStatus | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = TrainingStatus(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(str | TrainingStatus | Unset, data)
+
+        status = _parse_status(d.pop("status", UNSET))
+
         def _parse_source(data: object) -> str | TrainingSource | Unset:
             if isinstance(data, Unset):
                 return data
@@ -244,6 +262,13 @@ class Training:
             return cast(str | TrainingSource | Unset, data)
 
         source = _parse_source(d.pop("source", UNSET))
+
+        _created_at = d.pop("created_at", UNSET)
+        created_at: datetime.datetime | Unset
+        if isinstance(_created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = datetime.datetime.fromisoformat(_created_at)
 
         def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -296,21 +321,28 @@ class Training:
 
         metrics = _parse_metrics(d.pop("metrics", UNSET))
 
+        _urls = d.pop("urls", UNSET)
+        urls: TrainingUrls | Unset
+        if isinstance(_urls, Unset):
+            urls = UNSET
+        else:
+            urls = TrainingUrls.from_dict(_urls)
+
         training = cls(
             id=id,
             model=model,
             version=version,
             input_=input_,
-            status=status,
-            created_at=created_at,
-            urls=urls,
             output=output,
             logs=logs,
             error=error,
+            status=status,
             source=source,
+            created_at=created_at,
             started_at=started_at,
             completed_at=completed_at,
             metrics=metrics,
+            urls=urls,
         )
 
         training.additional_properties = d

@@ -1,0 +1,778 @@
+"""A training's shape, read tolerantly: every field of openapi.yaml's Training schema.
+
+Written by `make generate` (scripts/shape.py with scripts/templates/); do not edit.
+A field that is missing, null, of another type or malformed reads as None (an empty
+mapping for a free-form object); `report` is told of each value the schema does not
+allow. Only a required field that cannot be read makes the object unreadable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Self, TypeVar
+
+__all__ = [
+    "FieldSpec",
+    "Report",
+    "RUNNING_STATUSES",
+    "TERMINAL_STATUSES",
+    "TRAINING_FIELDS",
+    "TrainingStatus",
+    "TrainingSource",
+    "TrainingOutput",
+    "TrainingMetrics",
+    "TrainingURLs",
+    "TrainingShape",
+    "UnreadableField",
+    "read_training",
+]
+
+Report = Callable[[Mapping[str, Any], str, object, str], None]
+"""Hears of each unusable value: (the payload, the field's path, the value, the expected)."""
+
+
+class UnreadableField(ValueError):
+    """A required field is missing or unusable, so the object cannot be read at all."""
+
+    def __init__(self, path: str, data: Mapping[str, Any], expected: str) -> None:
+        name = path.rpartition(".")[2]
+        problem = (
+            "missing" if name not in data else f"{_kind(data[name])}, not {expected}"
+        )
+        super().__init__(f"field '{path}' is {problem}")
+        self.path = path
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field as openapi.yaml declares it: for renderers, test data and checks."""
+
+    name: str
+    kind: str
+    """str, datetime, float, int, bool, map (a free-form object), list, enum, object or any"""
+    nullable: bool
+    required: bool
+    choices: tuple[str, ...] = ()
+    """An enum's known values (the API may send others)."""
+    fields: tuple[FieldSpec, ...] = ()
+    """A nested object's fields."""
+
+
+class TrainingStatus(StrEnum):
+    """The values of `TrainingStatus` this version knows; the API may send others."""
+
+    STARTING = "starting"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    ABORTED = "aborted"
+
+
+_TRAININGSTATUS_VALUES: dict[str, TrainingStatus] = {
+    member.value: member for member in TrainingStatus
+}
+
+TERMINAL_STATUSES: frozenset[TrainingStatus] = frozenset(
+    {
+        TrainingStatus.SUCCEEDED,
+        TrainingStatus.FAILED,
+        TrainingStatus.CANCELED,
+        TrainingStatus.ABORTED,
+    }
+)
+"""The known statuses a training never leaves."""
+
+RUNNING_STATUSES: frozenset[TrainingStatus] = frozenset(
+    {
+        TrainingStatus.STARTING,
+        TrainingStatus.PROCESSING,
+    }
+)
+"""The known statuses a training moves on from."""
+
+
+class TrainingSource(StrEnum):
+    """The values of `TrainingSource` this version knows; the API may send others."""
+
+    WEB = "web"
+    API = "api"
+
+
+_TRAININGSOURCE_VALUES: dict[str, TrainingSource] = {
+    member.value: member for member in TrainingSource
+}
+
+
+class TrainingOutput:
+    """The `TrainingOutput` object."""
+
+    __slots__ = (
+        "_version",
+        "_weights",
+    )
+    _version: str | None
+    _weights: str | None
+
+    def __init__(
+        self,
+        version: str | None = None,
+        weights: str | None = None,
+    ) -> None:
+        self._version = version
+        self._weights = weights
+
+    @classmethod
+    def _read(
+        cls, data: dict[str, Any], payload: Mapping[str, Any], report: Report, path: str
+    ) -> Self:
+        self = cls.__new__(cls)
+        get = data.get
+        value = get("version")
+        if type(value) is not str:
+            if value is not None or "version" in data:
+                report(payload, path + "version", value, "a string")
+            value = None
+        self._version = value
+
+        value = get("weights")
+        if type(value) is not str:
+            if value is not None or "weights" in data:
+                report(payload, path + "weights", value, "a string")
+            value = None
+        self._weights = value
+
+        return self
+
+    def _values(self) -> tuple[Any, ...]:
+        return (
+            self._version,
+            self._weights,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, TrainingOutput)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"TrainingOutput(version={self._version!r}, weights={self._weights!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._values())
+
+    @property
+    def version(self) -> str | None:
+        """The model version the training created."""
+        return self._version
+
+    @property
+    def weights(self) -> str | None:
+        """The URL of the trained weights."""
+        return self._weights
+
+
+class TrainingMetrics:
+    """The `TrainingMetrics` object."""
+
+    __slots__ = (
+        "_predict_time",
+        "_total_time",
+    )
+    _predict_time: float | None
+    _total_time: float | None
+
+    def __init__(
+        self,
+        predict_time: float | None = None,
+        total_time: float | None = None,
+    ) -> None:
+        self._predict_time = predict_time
+        self._total_time = total_time
+
+    @classmethod
+    def _read(
+        cls, data: dict[str, Any], payload: Mapping[str, Any], report: Report, path: str
+    ) -> Self:
+        self = cls.__new__(cls)
+        get = data.get
+        value = get("predict_time")
+        if type(value) is not float:
+            if type(value) is int:
+                value = _float(value)
+            else:
+                if value is not None or "predict_time" in data:
+                    report(payload, path + "predict_time", value, "a number")
+                value = None
+        self._predict_time = value
+
+        value = get("total_time")
+        if type(value) is not float:
+            if type(value) is int:
+                value = _float(value)
+            else:
+                if value is not None or "total_time" in data:
+                    report(payload, path + "total_time", value, "a number")
+                value = None
+        self._total_time = value
+
+        return self
+
+    def _values(self) -> tuple[Any, ...]:
+        return (
+            self._predict_time,
+            self._total_time,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, TrainingMetrics)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return (
+            f"TrainingMetrics("
+            f"predict_time={self._predict_time!r}"
+            f", total_time={self._total_time!r}"
+            ")"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._values())
+
+    @property
+    def predict_time(self) -> float | None:
+        """CPU or GPU seconds the training used while running."""
+        return self._predict_time
+
+    @property
+    def total_time(self) -> float | None:
+        """Seconds the training took to complete, waiting included."""
+        return self._total_time
+
+
+class TrainingURLs:
+    """The `TrainingUrls` object."""
+
+    __slots__ = (
+        "_get",
+        "_cancel",
+        "_web",
+    )
+    _get: str | None
+    _cancel: str | None
+    _web: str | None
+
+    def __init__(
+        self,
+        get: str | None = None,
+        cancel: str | None = None,
+        web: str | None = None,
+    ) -> None:
+        self._get = get
+        self._cancel = cancel
+        self._web = web
+
+    @classmethod
+    def _read(
+        cls, data: dict[str, Any], payload: Mapping[str, Any], report: Report, path: str
+    ) -> Self:
+        self = cls.__new__(cls)
+        get = data.get
+        value = get("get")
+        if type(value) is not str:
+            if value is not None or "get" in data:
+                report(payload, path + "get", value, "a string")
+            value = None
+        self._get = value
+
+        value = get("cancel")
+        if type(value) is not str:
+            if value is not None or "cancel" in data:
+                report(payload, path + "cancel", value, "a string")
+            value = None
+        self._cancel = value
+
+        value = get("web")
+        if type(value) is not str:
+            if value is not None or "web" in data:
+                report(payload, path + "web", value, "a string")
+            value = None
+        self._web = value
+
+        return self
+
+    def _values(self) -> tuple[Any, ...]:
+        return (
+            self._get,
+            self._cancel,
+            self._web,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, TrainingURLs)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return (
+            f"TrainingURLs("
+            f"get={self._get!r}"
+            f", cancel={self._cancel!r}"
+            f", web={self._web!r}"
+            ")"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._values())
+
+    @property
+    def get(self) -> str | None:
+        """URL to get the training."""
+        return self._get
+
+    @property
+    def cancel(self) -> str | None:
+        """URL to cancel the training."""
+        return self._cancel
+
+    @property
+    def web(self) -> str | None:
+        """The training's page on the website."""
+        return self._web
+
+
+class TrainingShape:
+    """The `Training` object."""
+
+    __slots__ = (
+        "_id",
+        "_model",
+        "_version",
+        "_input",
+        "_output",
+        "_logs",
+        "_error",
+        "_status",
+        "_source",
+        "_created_at",
+        "_started_at",
+        "_completed_at",
+        "_metrics",
+        "_urls",
+    )
+    _id: str
+    _model: str | None
+    _version: str | None
+    _input: Mapping[str, Any]
+    _output: TrainingOutput | None
+    _logs: str | None
+    _error: str | None
+    _status: TrainingStatus | str | None
+    _source: TrainingSource | str | None
+    _created_at: datetime | None
+    _started_at: datetime | None
+    _completed_at: datetime | None
+    _metrics: TrainingMetrics | None
+    _urls: TrainingURLs | None
+
+    @property
+    def id(self) -> str:
+        """The unique ID of the training."""
+        return self._id
+
+    @property
+    def model(self) -> str | None:
+        """The name of the model, as `owner/name`."""
+        return self._model
+
+    @property
+    def version(self) -> str | None:
+        """The ID of the model version used for training."""
+        return self._version
+
+    @property
+    def input(self) -> Mapping[str, Any]:
+        """The input parameters used for the training."""
+        return self._input
+
+    @property
+    def output(self) -> TrainingOutput | None:
+        """What the training produced; null until it succeeds."""
+        return self._output
+
+    @property
+    def logs(self) -> str | None:
+        """The logs from the training process."""
+        return self._logs
+
+    @property
+    def error(self) -> str | None:
+        """Error message if the training failed."""
+        return self._error
+
+    @property
+    def status(self) -> TrainingStatus | str | None:
+        """The current status. `canceled`: canceled by the user or at its deadline while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API."""
+        return self._status
+
+    @property
+    def source(self) -> TrainingSource | str | None:
+        """How the training was created. Open, like `status`."""
+        return self._source
+
+    @property
+    def created_at(self) -> datetime | None:
+        """The time when the training was created."""
+        return self._created_at
+
+    @property
+    def started_at(self) -> datetime | None:
+        """The time when the training started."""
+        return self._started_at
+
+    @property
+    def completed_at(self) -> datetime | None:
+        """The time when the training completed."""
+        return self._completed_at
+
+    @property
+    def metrics(self) -> TrainingMetrics | None:
+        """Metrics of the training; may be empty or null before it ends."""
+        return self._metrics
+
+    @property
+    def urls(self) -> TrainingURLs | None:
+        return self._urls
+
+
+_T = TypeVar("_T", bound=TrainingShape)
+
+
+def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
+    """A `cls` read from one decoded JSON object; UnreadableField if a required field is unusable."""
+    self = cls.__new__(cls)
+    payload = data
+    get = data.get
+    value = get("id")
+    if type(value) is not str:
+        raise UnreadableField("id", data, "a string")
+    self._id = value
+
+    value = get("model")
+    if type(value) is not str:
+        if value is not None or "model" in data:
+            report(payload, "model", value, "a string")
+        value = None
+    self._model = value
+
+    value = get("version")
+    if type(value) is not str:
+        if value is not None or "version" in data:
+            report(payload, "version", value, "a string")
+        value = None
+    self._version = value
+
+    value = get("input")
+    if type(value) is not dict:
+        if value is not None or "input" in data:
+            report(payload, "input", value, "an object")
+        value = _EMPTY
+    self._input = value
+
+    value = get("output")
+    if type(value) is dict:
+        value = TrainingOutput._read(value, payload, report, "output.")
+    else:
+        if value is not None:
+            report(payload, "output", value, "an object or null")
+        value = None
+    self._output = value
+
+    value = get("logs")
+    if type(value) is not str:
+        if value is not None:
+            report(payload, "logs", value, "a string or null")
+        value = None
+    self._logs = value
+
+    value = get("error")
+    if type(value) is not str:
+        if value is not None:
+            report(payload, "error", value, "a string or null")
+        value = None
+    self._error = value
+
+    value = get("status")
+    if type(value) is str:
+        value = _TRAININGSTATUS_VALUES.get(value, value)
+    else:
+        if value is not None or "status" in data:
+            report(payload, "status", value, "a string")
+        value = None
+    self._status = value
+
+    value = get("source")
+    if type(value) is str:
+        value = _TRAININGSOURCE_VALUES.get(value, value)
+    else:
+        if value is not None or "source" in data:
+            report(payload, "source", value, "a string")
+        value = None
+    self._source = value
+
+    value = get("created_at")
+    if type(value) is str:
+        parsed = _timestamp(value)
+        if parsed is None:
+            report(payload, "created_at", value, "an RFC 3339 timestamp")
+        value = parsed
+    else:
+        if value is not None or "created_at" in data:
+            report(payload, "created_at", value, "an RFC 3339 timestamp")
+        value = None
+    self._created_at = value
+
+    value = get("started_at")
+    if type(value) is str:
+        parsed = _timestamp(value)
+        if parsed is None:
+            report(payload, "started_at", value, "an RFC 3339 timestamp or null")
+        value = parsed
+    else:
+        if value is not None:
+            report(payload, "started_at", value, "an RFC 3339 timestamp or null")
+        value = None
+    self._started_at = value
+
+    value = get("completed_at")
+    if type(value) is str:
+        parsed = _timestamp(value)
+        if parsed is None:
+            report(payload, "completed_at", value, "an RFC 3339 timestamp or null")
+        value = parsed
+    else:
+        if value is not None:
+            report(payload, "completed_at", value, "an RFC 3339 timestamp or null")
+        value = None
+    self._completed_at = value
+
+    value = get("metrics")
+    if type(value) is dict:
+        value = TrainingMetrics._read(value, payload, report, "metrics.")
+    else:
+        if value is not None:
+            report(payload, "metrics", value, "an object or null")
+        value = None
+    self._metrics = value
+
+    value = get("urls")
+    if type(value) is dict:
+        value = TrainingURLs._read(value, payload, report, "urls.")
+    else:
+        if value is not None or "urls" in data:
+            report(payload, "urls", value, "an object")
+        value = None
+    self._urls = value
+
+    return self
+
+
+TRAINING_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "id",
+        "str",
+        nullable=False,
+        required=True,
+    ),
+    FieldSpec(
+        "model",
+        "str",
+        nullable=False,
+        required=False,
+    ),
+    FieldSpec(
+        "version",
+        "str",
+        nullable=False,
+        required=False,
+    ),
+    FieldSpec(
+        "input",
+        "map",
+        nullable=False,
+        required=False,
+    ),
+    FieldSpec(
+        "output",
+        "object",
+        nullable=True,
+        required=False,
+        fields=(
+            FieldSpec(
+                "version",
+                "str",
+                nullable=False,
+                required=False,
+            ),
+            FieldSpec(
+                "weights",
+                "str",
+                nullable=False,
+                required=False,
+            ),
+        ),
+    ),
+    FieldSpec(
+        "logs",
+        "str",
+        nullable=True,
+        required=False,
+    ),
+    FieldSpec(
+        "error",
+        "str",
+        nullable=True,
+        required=False,
+    ),
+    FieldSpec(
+        "status",
+        "enum",
+        nullable=False,
+        required=False,
+        choices=(
+            "starting",
+            "processing",
+            "succeeded",
+            "failed",
+            "canceled",
+            "aborted",
+        ),
+    ),
+    FieldSpec(
+        "source",
+        "enum",
+        nullable=False,
+        required=False,
+        choices=(
+            "web",
+            "api",
+        ),
+    ),
+    FieldSpec(
+        "created_at",
+        "datetime",
+        nullable=False,
+        required=False,
+    ),
+    FieldSpec(
+        "started_at",
+        "datetime",
+        nullable=True,
+        required=False,
+    ),
+    FieldSpec(
+        "completed_at",
+        "datetime",
+        nullable=True,
+        required=False,
+    ),
+    FieldSpec(
+        "metrics",
+        "object",
+        nullable=True,
+        required=False,
+        fields=(
+            FieldSpec(
+                "predict_time",
+                "float",
+                nullable=False,
+                required=False,
+            ),
+            FieldSpec(
+                "total_time",
+                "float",
+                nullable=False,
+                required=False,
+            ),
+        ),
+    ),
+    FieldSpec(
+        "urls",
+        "object",
+        nullable=False,
+        required=False,
+        fields=(
+            FieldSpec(
+                "get",
+                "str",
+                nullable=False,
+                required=False,
+            ),
+            FieldSpec(
+                "cancel",
+                "str",
+                nullable=False,
+                required=False,
+            ),
+            FieldSpec(
+                "web",
+                "str",
+                nullable=False,
+                required=False,
+            ),
+        ),
+    ),
+)
+"""The fields of `Training`, in openapi.yaml's order."""
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?:\.\d+)?")
+
+
+def _timestamp(value: str) -> datetime | None:
+    """RFC 3339 in any precision (nanoseconds cut to microseconds), naive read as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        # RFC 3339 also allows a lower-case 't' and 'z', and the leap second 23:59:60.
+        lenient = _LEAP_SECOND.sub(r"\g<1>59.999999", value.upper())
+        try:
+            parsed = datetime.fromisoformat(lenient)
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _float(value: int) -> float:
+    """A JSON integer as a float; one beyond a float's range is infinite."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    names |= {int: "an integer", float: "a number"}
+    return names.get(type(value), f"a {type(value).__name__}")
