@@ -20,7 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import shape
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: repo root
+from scripts import shape
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"

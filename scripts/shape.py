@@ -125,21 +125,34 @@ def load(spec_path: Path) -> Model:
 
 def build(spec: dict[str, Any]) -> Model:
     schemas = spec["components"]["schemas"]
-    shapes: dict[str, Shape] = {}
-    enums: dict[str, Enum] = {}
+    if ROOT_SCHEMA not in schemas:
+        raise ShapeError(f"openapi.yaml has no {ROOT_SCHEMA} schema")
+    builder = _Builder(schemas)
+    root = builder.shape_of(ROOT_SCHEMA, schemas[ROOT_SCHEMA])
+    nested = [s for s in builder.shapes.values() if s is not root]
+    return Model(root=root, shapes=[*nested, root], enums=list(builder.enums.values()))
 
-    def resolve(schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+
+class _Builder:
+    """Walks the schemas from the root, naming each nested object and enum once."""
+
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+        self.shapes: dict[str, Shape] = {}
+        self.enums: dict[str, Enum] = {}
+
+    def resolve(self, schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         ref = schema.get("$ref")
         if ref is None:
             return None, schema
         name = ref.rsplit("/", 1)[-1]
-        if not ref.startswith("#/components/schemas/") or name not in schemas:
+        if not ref.startswith("#/components/schemas/") or name not in self.schemas:
             raise ShapeError(f"unresolvable $ref {ref!r}")
-        return name, schemas[name]
+        return name, self.schemas[name]
 
-    def shape_of(schema_name: str, schema: dict[str, Any]) -> Shape:
-        if schema_name in shapes:
-            return shapes[schema_name]
+    def shape_of(self, schema_name: str, schema: dict[str, Any]) -> Shape:
+        if schema_name in self.shapes:
+            return self.shapes[schema_name]
         shape = Shape(
             name=CLASS_NAMES.get(schema_name, schema_name),
             schema=schema_name,
@@ -147,21 +160,21 @@ def build(spec: dict[str, Any]) -> Model:
         )
         required = set(schema.get("required", []))
         for prop, sub in schema.get("properties", {}).items():
-            shape.fields.append(field_of(schema_name, prop, sub, prop in required))
-        shapes[schema_name] = shape
+            shape.fields.append(self.field_of(schema_name, prop, sub, prop in required))
+        self.shapes[schema_name] = shape
         return shape
 
-    def enum_of(name: str, schema: dict[str, Any]) -> Enum:
-        if name not in enums:
-            enums[name] = Enum(
+    def enum_of(self, name: str, schema: dict[str, Any]) -> Enum:
+        if name not in self.enums:
+            self.enums[name] = Enum(
                 name=CLASS_NAMES.get(name, name),
                 values=[str(v) for v in schema["enum"]],
                 terminal=schema.get("x-terminal"),
                 running=schema.get("x-running"),
             )
-        return enums[name]
+        return self.enums[name]
 
-    def field_of(owner: str, prop: str, schema: dict[str, Any], required: bool) -> Field:
+    def field_of(self, owner: str, prop: str, schema: dict[str, Any], required: bool) -> Field:
         description = _line(schema.get("description"))
         nullable = bool(schema.get("nullable"))
         options = schema.get("anyOf") or schema.get("oneOf")
@@ -173,9 +186,9 @@ def build(spec: dict[str, Any]) -> Model:
                 if option.get("type") == "null":
                     nullable = True
                     continue
-                name, resolved = resolve(option)
+                name, resolved = self.resolve(option)
                 if "enum" in resolved and name is not None:
-                    enum = enum_of(name, resolved)  # anyOf [enum, string]: an open enum
+                    enum = self.enum_of(name, resolved)  # anyOf [enum, string]: an open enum
                 elif resolved.get("type") == "string" and enum is not None:
                     continue
                 else:
@@ -187,7 +200,7 @@ def build(spec: dict[str, Any]) -> Model:
             target_name, schema = rest[0]
             description = description or _line(schema.get("description"))
         else:
-            target_name, schema = resolve(schema)
+            target_name, schema = self.resolve(schema)
         kinds = schema.get("type")
         if isinstance(kinds, list):
             nullable = nullable or "null" in kinds
@@ -195,11 +208,11 @@ def build(spec: dict[str, Any]) -> Model:
             kinds = kinds[0] if len(kinds) == 1 else None
         nullable = nullable or bool(schema.get("nullable"))
         if "enum" in schema:
-            enum = enum_of(target_name or f"{owner}{_camel(prop)}", schema)
+            enum = self.enum_of(target_name or f"{owner}{_camel(prop)}", schema)
             return Field(prop, "enum", nullable, required, description, enum=enum)
         if kinds == "object" or (kinds is None and "properties" in schema):
             if schema.get("properties"):
-                nested = shape_of(target_name or f"{owner}{_camel(prop)}", schema)
+                nested = self.shape_of(target_name or f"{owner}{_camel(prop)}", schema)
                 return Field(prop, "object", nullable, required, description, shape=nested)
             return Field(prop, "map", nullable, required, description)
         kind = {
@@ -210,12 +223,6 @@ def build(spec: dict[str, Any]) -> Model:
             "array": "list",
         }.get(kinds if isinstance(kinds, str) else "", "any")
         return Field(prop, kind, nullable, required, description)
-
-    if ROOT_SCHEMA not in schemas:
-        raise ShapeError(f"openapi.yaml has no {ROOT_SCHEMA} schema")
-    root = shape_of(ROOT_SCHEMA, schemas[ROOT_SCHEMA])
-    nested = [s for s in shapes.values() if s is not root]
-    return Model(root=root, shapes=[*nested, root], enums=list(enums.values()))
 
 
 def render(model: Model) -> str:

@@ -35,7 +35,7 @@ from replicate_trainings_api.models.training_request_input import TrainingReques
 from replicate_trainings_api.models.training_source import TrainingSource
 from replicate_trainings_api.models.training_status import TrainingStatus
 from replicate_trainings_api.models.webhook_event import WebhookEvent
-from replicate_trainings_api.types import Response
+from replicate_trainings_api.types import Response, Unset
 
 T = TypeVar("T")
 
@@ -285,6 +285,7 @@ def test_create_sends_the_body_and_parses_a_starting_training(mode: str, api: Fa
         "stability-ai/sdxl",
         VERSION,
     )
+    assert not isinstance(training.input_, Unset)
     assert training.input_.to_dict() == STARTING["input"]
     assert training.status is TrainingStatus.STARTING
     assert training.source is TrainingSource.API
@@ -296,6 +297,7 @@ def test_create_sends_the_body_and_parses_a_starting_training(mode: str, api: Fa
     assert isinstance(training.metrics, TrainingMetrics)
     assert training.metrics.to_dict() == {}
     assert training.created_at == datetime(2023, 9, 8, 16, 32, 56, 990893, tzinfo=UTC)
+    assert not isinstance(training.urls, Unset)
     assert training.urls.to_dict() == urls()
     assert training.additional_properties == {}
 
@@ -366,6 +368,7 @@ def test_get_keeps_values_and_fields_the_spec_does_not_know(mode: str, api: Fake
     assert isinstance(training.metrics, TrainingMetrics)
     assert training.metrics.predict_time == 10.5
     assert training.metrics.additional_properties == {"image_count": 24}
+    assert not isinstance(training.urls, Unset)
     assert training.urls.additional_properties == {"stream": "https://stream.replicate.com/v1/x"}
 
 

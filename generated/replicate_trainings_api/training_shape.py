@@ -54,6 +54,8 @@ class FieldSpec:
     """One field as openapi.yaml declares it: for renderers, test data and checks."""
 
     name: str
+    attr: str
+    """The Python attribute that reads it."""
     kind: str
     """str, datetime, float, int, bool, map (a free-form object), list, enum, object or any"""
     nullable: bool
@@ -599,11 +601,13 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
 TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "id",
+        "id",
         "str",
         nullable=False,
         required=True,
     ),
     FieldSpec(
+        "model",
         "model",
         "str",
         nullable=False,
@@ -611,11 +615,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "version",
+        "version",
         "str",
         nullable=False,
         required=False,
     ),
     FieldSpec(
+        "input",
         "input",
         "map",
         nullable=False,
@@ -623,17 +629,20 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "output",
+        "output",
         "object",
         nullable=True,
         required=False,
         fields=(
             FieldSpec(
                 "version",
+                "version",
                 "str",
                 nullable=False,
                 required=False,
             ),
             FieldSpec(
+                "weights",
                 "weights",
                 "str",
                 nullable=False,
@@ -643,17 +652,20 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "logs",
+        "logs",
         "str",
         nullable=True,
         required=False,
     ),
     FieldSpec(
         "error",
+        "error",
         "str",
         nullable=True,
         required=False,
     ),
     FieldSpec(
+        "status",
         "status",
         "enum",
         nullable=False,
@@ -669,6 +681,7 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "source",
+        "source",
         "enum",
         nullable=False,
         required=False,
@@ -679,11 +692,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "created_at",
+        "created_at",
         "datetime",
         nullable=False,
         required=False,
     ),
     FieldSpec(
+        "started_at",
         "started_at",
         "datetime",
         nullable=True,
@@ -691,11 +706,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "completed_at",
+        "completed_at",
         "datetime",
         nullable=True,
         required=False,
     ),
     FieldSpec(
+        "metrics",
         "metrics",
         "object",
         nullable=True,
@@ -703,11 +720,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
         fields=(
             FieldSpec(
                 "predict_time",
+                "predict_time",
                 "float",
                 nullable=False,
                 required=False,
             ),
             FieldSpec(
+                "total_time",
                 "total_time",
                 "float",
                 nullable=False,
@@ -717,11 +736,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "urls",
+        "urls",
         "object",
         nullable=False,
         required=False,
         fields=(
             FieldSpec(
+                "get",
                 "get",
                 "str",
                 nullable=False,
@@ -729,11 +750,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
             ),
             FieldSpec(
                 "cancel",
+                "cancel",
                 "str",
                 nullable=False,
                 required=False,
             ),
             FieldSpec(
+                "web",
                 "web",
                 "str",
                 nullable=False,
