@@ -31,8 +31,8 @@ TARGET = ROOT / "generated" / PACKAGE
 TOOLS = Path(sys.executable).parent  # the venv's bin: pinned generator and ruff
 
 
-def generate_into(scratch: Path) -> Path:
-    """Run the generator into scratch and return the finished package folder."""
+def generate_into(scratch: Path, spec: Path = SPEC) -> Path:
+    """Run the generator on `spec` into scratch and return the finished package folder."""
     out = scratch / PACKAGE
     env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("RUFF_CACHE_DIR", None)
@@ -41,7 +41,7 @@ def generate_into(scratch: Path) -> Path:
             str(TOOLS / "openapi-python-client"),
             "generate",
             "--path",
-            str(SPEC),
+            str(spec),
             "--config",
             str(CONFIG),
             "--meta",
@@ -60,13 +60,13 @@ def generate_into(scratch: Path) -> Path:
         sys.exit(f"generation failed (exit {result.returncode}):\n{report}")
     shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
     (out / "py.typed").write_text("")
-    write_shape(out / "training_shape.py", env)
+    write_shape(out / "training_shape.py", spec, env)
     return out
 
 
-def write_shape(path: Path, env: dict[str, str]) -> None:
+def write_shape(path: Path, spec: Path, env: dict[str, str]) -> None:
     """The tolerant training reader (scripts/shape.py), formatted as the generator's output is."""
-    path.write_text(shape.render(shape.load(SPEC)))
+    path.write_text(shape.render(shape.load(spec)))
     for hook in (["check", "--select", "F401,I", "--fix-only"], ["format"]):
         subprocess.run(
             [str(TOOLS / "ruff"), *hook, "--isolated", "--no-cache", "--quiet", str(path)],
