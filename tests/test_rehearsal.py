@@ -8,6 +8,7 @@ scratch-generated package.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,10 +22,8 @@ import pytest
 
 from scripts import generate
 
-try:
+with contextlib.suppress(ImportError):
     from scripts import update_spec
-except ImportError:
-    pass
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = ROOT.parent / "shared" / "reference" / "replicate-openapi.json"

@@ -206,9 +206,9 @@ def test_warnings_are_rate_limited() -> None:
     logger.addHandler(handler)
     try:
         for _ in range(10_000):
-            warnings({"id": "x"}, "created_at", "", "an RFC 3339 timestamp")
+            warnings("x", "created_at", "", "an RFC 3339 timestamp")
         now[0] = 61.0
-        warnings({"id": "x"}, "created_at", "", "an RFC 3339 timestamp")
+        warnings("x", "created_at", "", "an RFC 3339 timestamp")
     finally:
         logger.removeHandler(handler)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 logger = logging.getLogger("replicate_trainings")
 
@@ -28,7 +27,7 @@ class FieldWarnings:
         self._logged = 0
         self._suppressed = 0
 
-    def __call__(self, payload: Mapping[str, Any], path: str, value: object, expected: str) -> None:
+    def __call__(self, training_id: object, path: str, value: object, expected: str) -> None:
         if not logger.isEnabledFor(logging.WARNING):
             return
         with self._lock:
@@ -42,12 +41,12 @@ class FieldWarnings:
             suppressed, self._suppressed = self._suppressed, 0
         logger.warning(
             "training %s: field '%s' is %s, not %s; it is read as missing (to_dict() keeps it)%s",
-            payload.get("id"),
+            training_id,
             path,
             describe(value),
             expected,
             f" ({suppressed} more such warnings were not logged)" if suppressed else "",
-            extra={"training_id": payload.get("id"), "field": path},
+            extra={"training_id": training_id, "field": path},
         )
 
 

@@ -33,8 +33,8 @@ __all__ = [
     "read_training",
 ]
 
-Report = Callable[[Mapping[str, Any], str, object, str], None]
-"""Hears of each unusable value: (the payload, the field's path, the value, the expected)."""
+Report = Callable[[object, str, object, str], None]
+"""Hears of each unusable value: (the training's id, the field's path, the value, the expected)."""
 
 
 class UnreadableField(ValueError):
@@ -132,21 +132,21 @@ class TrainingOutput:
 
     @classmethod
     def _read(
-        cls, data: dict[str, Any], payload: Mapping[str, Any], report: Report, path: str
+        cls, data: dict[str, Any], report: Report, training_id: object, path: str
     ) -> Self:
         self = cls.__new__(cls)
         get = data.get
         value = get("version")
         if type(value) is not str:
             if value is not None or "version" in data:
-                report(payload, path + "version", value, "a string")
+                report(training_id, path + "version", value, "a string")
             value = None
         self._version = value
 
         value = get("weights")
         if type(value) is not str:
             if value is not None or "weights" in data:
-                report(payload, path + "weights", value, "a string")
+                report(training_id, path + "weights", value, "a string")
             value = None
         self._weights = value
 
@@ -204,7 +204,7 @@ class TrainingMetrics:
 
     @classmethod
     def _read(
-        cls, data: dict[str, Any], payload: Mapping[str, Any], report: Report, path: str
+        cls, data: dict[str, Any], report: Report, training_id: object, path: str
     ) -> Self:
         self = cls.__new__(cls)
         get = data.get
@@ -214,7 +214,7 @@ class TrainingMetrics:
                 value = _float(value)
             else:
                 if value is not None or "predict_time" in data:
-                    report(payload, path + "predict_time", value, "a number")
+                    report(training_id, path + "predict_time", value, "a number")
                 value = None
         self._predict_time = value
 
@@ -224,7 +224,7 @@ class TrainingMetrics:
                 value = _float(value)
             else:
                 if value is not None or "total_time" in data:
-                    report(payload, path + "total_time", value, "a number")
+                    report(training_id, path + "total_time", value, "a number")
                 value = None
         self._total_time = value
 
@@ -291,28 +291,28 @@ class TrainingURLs:
 
     @classmethod
     def _read(
-        cls, data: dict[str, Any], payload: Mapping[str, Any], report: Report, path: str
+        cls, data: dict[str, Any], report: Report, training_id: object, path: str
     ) -> Self:
         self = cls.__new__(cls)
         get = data.get
         value = get("get")
         if type(value) is not str:
             if value is not None or "get" in data:
-                report(payload, path + "get", value, "a string")
+                report(training_id, path + "get", value, "a string")
             value = None
         self._get = value
 
         value = get("cancel")
         if type(value) is not str:
             if value is not None or "cancel" in data:
-                report(payload, path + "cancel", value, "a string")
+                report(training_id, path + "cancel", value, "a string")
             value = None
         self._cancel = value
 
         value = get("web")
         if type(value) is not str:
             if value is not None or "web" in data:
-                report(payload, path + "web", value, "a string")
+                report(training_id, path + "web", value, "a string")
             value = None
         self._web = value
 
@@ -380,12 +380,14 @@ class TrainingShape:
         "_completed_at",
         "_metrics",
         "_urls",
+        "_report",
     )
     _id: str
     _model: str | None
     _version: str | None
     _input: Mapping[str, Any]
-    _output: TrainingOutput | None
+    _output: TrainingOutput | None | dict[str, Any]
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
     _logs: str | None
     _error: str | None
     _status: TrainingStatus | str | None
@@ -393,8 +395,11 @@ class TrainingShape:
     _created_at: datetime | None
     _started_at: datetime | None
     _completed_at: datetime | None
-    _metrics: TrainingMetrics | None
-    _urls: TrainingURLs | None
+    _metrics: TrainingMetrics | None | dict[str, Any]
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
+    _urls: TrainingURLs | None | dict[str, Any]
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
+    _report: Report
 
     @property
     def id(self) -> str:
@@ -419,7 +424,11 @@ class TrainingShape:
     @property
     def output(self) -> TrainingOutput | None:
         """What the training produced; null until it succeeds."""
-        return self._output
+        value = self._output
+        if isinstance(value, dict):
+            value = TrainingOutput._read(value, self._report, self._id, "output.")
+            self._output = value
+        return value
 
     @property
     def logs(self) -> str | None:
@@ -459,11 +468,19 @@ class TrainingShape:
     @property
     def metrics(self) -> TrainingMetrics | None:
         """Metrics of the training; may be empty or null before it ends."""
-        return self._metrics
+        value = self._metrics
+        if isinstance(value, dict):
+            value = TrainingMetrics._read(value, self._report, self._id, "metrics.")
+            self._metrics = value
+        return value
 
     @property
     def urls(self) -> TrainingURLs | None:
-        return self._urls
+        value = self._urls
+        if isinstance(value, dict):
+            value = TrainingURLs._read(value, self._report, self._id, "urls.")
+            self._urls = value
+        return value
 
 
 _T = TypeVar("_T", bound=TrainingShape)
@@ -472,8 +489,9 @@ _T = TypeVar("_T", bound=TrainingShape)
 def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     """A `cls` read from one decoded JSON object; UnreadableField if a required field is unusable."""
     self = cls.__new__(cls)
-    payload = data
+    self._report = report
     get = data.get
+    training_id = get("id")
     value = get("id")
     if type(value) is not str:
         raise UnreadableField("id", data, "a string")
@@ -482,44 +500,42 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     value = get("model")
     if type(value) is not str:
         if value is not None or "model" in data:
-            report(payload, "model", value, "a string")
+            report(training_id, "model", value, "a string")
         value = None
     self._model = value
 
     value = get("version")
     if type(value) is not str:
         if value is not None or "version" in data:
-            report(payload, "version", value, "a string")
+            report(training_id, "version", value, "a string")
         value = None
     self._version = value
 
     value = get("input")
     if type(value) is not dict:
         if value is not None or "input" in data:
-            report(payload, "input", value, "an object")
+            report(training_id, "input", value, "an object")
         value = _EMPTY
     self._input = value
 
     value = get("output")
-    if type(value) is dict:
-        value = TrainingOutput._read(value, payload, report, "output.")
-    else:
+    if type(value) is not dict:
         if value is not None:
-            report(payload, "output", value, "an object or null")
+            report(training_id, "output", value, "an object or null")
         value = None
     self._output = value
 
     value = get("logs")
     if type(value) is not str:
         if value is not None:
-            report(payload, "logs", value, "a string or null")
+            report(training_id, "logs", value, "a string or null")
         value = None
     self._logs = value
 
     value = get("error")
     if type(value) is not str:
         if value is not None:
-            report(payload, "error", value, "a string or null")
+            report(training_id, "error", value, "a string or null")
         value = None
     self._error = value
 
@@ -528,7 +544,7 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
         value = _TRAININGSTATUS_VALUES.get(value, value)
     else:
         if value is not None or "status" in data:
-            report(payload, "status", value, "a string")
+            report(training_id, "status", value, "a string")
         value = None
     self._status = value
 
@@ -537,7 +553,7 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
         value = _TRAININGSOURCE_VALUES.get(value, value)
     else:
         if value is not None or "source" in data:
-            report(payload, "source", value, "a string")
+            report(training_id, "source", value, "a string")
         value = None
     self._source = value
 
@@ -545,11 +561,11 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     if type(value) is str:
         parsed = _timestamp(value)
         if parsed is None:
-            report(payload, "created_at", value, "an RFC 3339 timestamp")
+            report(training_id, "created_at", value, "an RFC 3339 timestamp")
         value = parsed
     else:
         if value is not None or "created_at" in data:
-            report(payload, "created_at", value, "an RFC 3339 timestamp")
+            report(training_id, "created_at", value, "an RFC 3339 timestamp")
         value = None
     self._created_at = value
 
@@ -557,11 +573,11 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     if type(value) is str:
         parsed = _timestamp(value)
         if parsed is None:
-            report(payload, "started_at", value, "an RFC 3339 timestamp or null")
+            report(training_id, "started_at", value, "an RFC 3339 timestamp or null")
         value = parsed
     else:
         if value is not None:
-            report(payload, "started_at", value, "an RFC 3339 timestamp or null")
+            report(training_id, "started_at", value, "an RFC 3339 timestamp or null")
         value = None
     self._started_at = value
 
@@ -569,29 +585,25 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     if type(value) is str:
         parsed = _timestamp(value)
         if parsed is None:
-            report(payload, "completed_at", value, "an RFC 3339 timestamp or null")
+            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
         value = parsed
     else:
         if value is not None:
-            report(payload, "completed_at", value, "an RFC 3339 timestamp or null")
+            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
         value = None
     self._completed_at = value
 
     value = get("metrics")
-    if type(value) is dict:
-        value = TrainingMetrics._read(value, payload, report, "metrics.")
-    else:
+    if type(value) is not dict:
         if value is not None:
-            report(payload, "metrics", value, "an object or null")
+            report(training_id, "metrics", value, "an object or null")
         value = None
     self._metrics = value
 
     value = get("urls")
-    if type(value) is dict:
-        value = TrainingURLs._read(value, payload, report, "urls.")
-    else:
+    if type(value) is not dict:
         if value is not None or "urls" in data:
-            report(payload, "urls", value, "an object")
+            report(training_id, "urls", value, "an object")
         value = None
     self._urls = value
 
