@@ -51,18 +51,25 @@ class RequestOptions:
     """None: the client's timeout."""
 
     def apply(self, send: Send) -> Send:
-        """`send` with these headers (replacing any of the same name), query and timeout."""
+        """`send` with these headers (replacing any of the same name), query and timeout.
+
+        The query joins the URL's own (a next page's cursor): httpx would replace it.
+        """
         if not self.headers and not self.query and self.timeout is None:
             return send
-        headers = send.headers
+        headers, url, params = send.headers, send.url, send.params
         if self.headers:
             replaced = {name.lower() for name in self.headers}
             headers = {k: v for k, v in headers.items() if k.lower() not in replaced}
             headers.update(self.headers)
+        if self.query:
+            url = str(httpx.URL(url).copy_merge_params({**(params or {}), **self.query}))
+            params = None
         return attrs.evolve(
             send,
+            url=url,
             headers=headers,
-            params={**(send.params or {}), **self.query} or None,
+            params=params,
             timeout=send.timeout if self.timeout is None else self.timeout,
         )
 
@@ -158,7 +165,7 @@ def _query(value: object, named: Collection[str]) -> dict[str, str]:
     return query
 
 
-Timeout: TypeAlias = float | httpx.Timeout | _Default | None
+TimeoutOption: TypeAlias = float | httpx.Timeout | _Default | None
 """A `timeout=` argument: seconds, an httpx.Timeout, None for no limit, or left out."""
 Headers: TypeAlias = Mapping[str, str]
 Query: TypeAlias = Mapping[str, str | int]

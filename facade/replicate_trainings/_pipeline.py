@@ -56,7 +56,7 @@ class Call:
     """The caller's per-call options, added to every request of the call (each page too)."""
 
     def with_options(self, options: RequestOptions) -> Call:
-        return attrs.evolve(self, options=options)
+        return self if options is self.options else attrs.evolve(self, options=options)
 
     @classmethod
     def from_generated(

@@ -17,7 +17,15 @@ import httpx
 from . import _operations
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
 from ._effects import Program, check_loop, run_async, run_sync, stream_async, stream_sync
-from ._options import DEFAULT, Headers, Query, RequestOptions, Timeout, _Default, request_options
+from ._options import (
+    DEFAULT,
+    Headers,
+    Query,
+    RequestOptions,
+    TimeoutOption,
+    _Default,
+    request_options,
+)
 from ._pipeline import Call, request, request_raw
 from ._polling import waiting, watching
 from ._raw import RawResponse
@@ -71,7 +79,7 @@ class Trainings:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -99,7 +107,7 @@ class Trainings:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Training:
@@ -112,7 +120,7 @@ class Trainings:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Training:
@@ -125,7 +133,7 @@ class Trainings:
         self,
         *,
         cursor: str | None = None,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Pager:
@@ -144,7 +152,7 @@ class Trainings:
         *,
         timeout: float | None = None,
         poll_interval: float | None = None,
-        request_timeout: Timeout = DEFAULT,
+        request_timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Iterator[Training]:
@@ -160,7 +168,7 @@ class Trainings:
         *,
         timeout: float | None = None,
         poll_interval: float | None = None,
-        request_timeout: Timeout = DEFAULT,
+        request_timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Training:
@@ -190,7 +198,7 @@ class TrainingsWithRawResponse:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -213,7 +221,7 @@ class TrainingsWithRawResponse:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> RawResponse[Training]:
@@ -226,7 +234,7 @@ class TrainingsWithRawResponse:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> RawResponse[Training]:
@@ -257,7 +265,7 @@ class AsyncTrainings:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
-        timeout: Timeout = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -280,7 +288,7 @@ class AsyncTrainings:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Training:
@@ -293,7 +301,7 @@ class AsyncTrainings:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Training:
@@ -306,7 +314,7 @@ class AsyncTrainings:
         self,
         *,
         cursor: str | None = None,
-        timeout: Timeout = DEFAULT,
+        timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPager:
@@ -321,7 +329,7 @@ class AsyncTrainings:
         *,
         timeout: float | None = None,
         poll_interval: float | None = None,
-        request_timeout: Timeout = DEFAULT,
+        request_timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncIterator[Training]:
@@ -336,7 +344,7 @@ class AsyncTrainings:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - the contract's name, a wait deadline
         poll_interval: float | None = None,
-        request_timeout: Timeout = DEFAULT,
+        request_timeout: TimeoutOption = DEFAULT,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Training:
@@ -362,7 +370,7 @@ class AsyncTrainingsWithRawResponse:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
-        timeout: Timeout = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -385,7 +393,7 @@ class AsyncTrainingsWithRawResponse:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> RawResponse[Training]:
@@ -398,7 +406,7 @@ class AsyncTrainingsWithRawResponse:
         self,
         training_id: str,
         *,
-        timeout: Timeout = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> RawResponse[Training]:
