@@ -104,9 +104,10 @@ def answer(
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    send = Send(call.method, call.url, headers, call.params, call.body, config.timeout)
-    send = call.options.apply(send)
-    timeout = send.timeout
+    send = call.options.apply(
+        Send(call.method, call.url, headers, call.params, call.body, config.timeout)
+    )
+    timeout = send.timeout  # the call's own, else the client's
     retries = 0
     while True:
         started = time.monotonic()
