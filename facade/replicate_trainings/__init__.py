@@ -8,9 +8,17 @@ with Client() as client:  # token from REPLICATE_API_TOKEN
     training = client.trainings.wait(training, timeout=3600)
 """
 
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._version import __version__
-from .client import AsyncClient, AsyncTrainings, Client, Trainings
+from .client import (
+    AsyncClient,
+    AsyncTrainings,
+    AsyncTrainingsWithRawResponse,
+    Client,
+    Trainings,
+    TrainingsWithRawResponse,
+)
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -46,6 +54,7 @@ __all__ = [
     "AsyncClient",
     "AsyncPager",
     "AsyncTrainings",
+    "AsyncTrainingsWithRawResponse",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -55,6 +64,7 @@ __all__ = [
     "Pager",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "ReplicateError",
     "ResponseParseError",
     "RetryPolicy",
@@ -66,6 +76,7 @@ __all__ = [
     "TrainingStatus",
     "TrainingURLs",
     "Trainings",
+    "TrainingsWithRawResponse",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "WebhookEvent",

@@ -58,14 +58,17 @@ def training_input(value: object) -> dict[str, Any]:
     Any Mapping and any list or tuple is accepted and copied; keys that are not strings
     are refused rather than silently turned into strings, as json.dumps would.
     """
+    return json_object("input", value, "a mapping of input names to values")
+
+
+def json_object(name: str, value: object, expected: str) -> dict[str, Any]:
+    """A Mapping copied as a plain JSON object, as `training_input` checks it."""
     if not isinstance(value, Mapping):
-        raise TypeError(
-            f"input must be a mapping of input names to values, not {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be {expected}, not {type(value).__name__}")
     try:
-        plain: dict[str, Any] = _json_value(value, "input")
+        plain: dict[str, Any] = _json_value(value, name)
     except RecursionError:
-        raise ValueError("input is nested too deeply, or contains itself") from None
+        raise ValueError(f"{name} is nested too deeply, or contains itself") from None
     return plain
 
 

@@ -127,7 +127,7 @@ def _retry(value: object) -> RetryPolicy:
     return RetryPolicy(max_retries=value)
 
 
-def _timeout(value: object) -> httpx.Timeout:
+def _timeout(value: object, name: str = "timeout") -> httpx.Timeout:
     """Seconds, an httpx.Timeout, or None (no limit); each limit finite and at most a day,
     since the socket layer cannot take more (None is the way to say "no limit")."""
     if value is None:
@@ -136,6 +136,6 @@ def _timeout(value: object) -> httpx.Timeout:
         limits = value.as_dict().values()
         for limit in limits:
             if limit is not None:
-                seconds("timeout", limit)
+                seconds(name, limit)
         return value
-    return httpx.Timeout(seconds("timeout", value))
+    return httpx.Timeout(seconds(name, value))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import _arguments
+from . import _arguments, _options
 from ._config import ClientConfig
 from ._pipeline import Call
 from .training import Training
@@ -29,8 +29,12 @@ def create(
     input: Mapping[str, Any],
     webhook: str | None,
     webhook_events_filter: Iterable[str] | None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Call:
-    """POST a new training. Never retried once it may have reached the server."""
+    """POST a new training. Never retried once it may have reached the server.
+
+    `extra_body` adds fields the spec lacks; it may not repeat one the arguments name.
+    """
     from replicate_trainings_api.api.trainings import trainings_create  # noqa: PLC0415
     from replicate_trainings_api.models import (  # noqa: PLC0415
         TrainingRequest,
@@ -49,6 +53,7 @@ def create(
         if webhook_events_filter is None
         else [WebhookEvent(e) for e in _arguments.webhook_events(webhook_events_filter, webhook)],
     )
+    body.additional_properties.update(_options.extra_body(extra_body))
     kwargs = trainings_create._get_kwargs(owner, name, version_id, body=body)
     return Call.from_generated(config, "trainings.create", kwargs, idempotent=False)
 

@@ -19,6 +19,8 @@ import httpx
 from . import errors
 from ._config import ClientConfig
 from ._effects import Program, Send, Sleep
+from ._options import NO_OPTIONS, RequestOptions
+from ._raw import RawResponse
 from ._retry import should_retry_error, should_retry_status
 
 _T = TypeVar("_T")
@@ -50,6 +52,11 @@ class Call:
     idempotent: bool
     params: dict[str, str] | None = None
     body: bytes | None = attrs.field(default=None, repr=False)
+    options: RequestOptions = NO_OPTIONS
+    """The caller's per-call options, added to every request of the call (each page too)."""
+
+    def with_options(self, options: RequestOptions) -> Call:
+        return self if options is self.options else attrs.evolve(self, options=options)
 
     @classmethod
     def from_generated(
@@ -78,15 +85,34 @@ def request(
 
     Retries never pass `deadline` (a `time.monotonic()` value), so `wait()` keeps its timeout.
     """
+    response = yield from answer(config, call, deadline=deadline)
+    return parse_body(response, parse, call)
+
+
+def request_raw(
+    config: ClientConfig, call: Call, parse: Callable[[Any], _T]
+) -> Program[RawResponse[_T]]:
+    """As `request`, returning the successful answer beside `parse(json body)`."""
+    response = yield from answer(config, call)
+    return RawResponse(response, parse_body(response, parse, call))
+
+
+def answer(
+    config: ClientConfig, call: Call, *, deadline: float | None = None
+) -> Program[httpx.Response]:
+    """Send `call` until it succeeds or may not be retried; return the success answer."""
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    send = Send(call.method, call.url, headers, call.params, call.body, config.timeout)
+    send = call.options.apply(
+        Send(call.method, call.url, headers, call.params, call.body, config.timeout)
+    )
+    timeout = send.timeout  # the call's own, else the client's
     retries = 0
     while True:
         started = time.monotonic()
         if deadline is not None:  # a request in flight never outlives the wait's deadline
-            send = attrs.evolve(send, timeout=_until(config.timeout, deadline - started))
+            send = attrs.evolve(send, timeout=_until(timeout, deadline - started))
         response: httpx.Response | None = None
         try:
             response = yield send
@@ -104,7 +130,7 @@ def request(
         else:
             _log(call, str(response.status_code), retries, started)
             if response.is_success:
-                return _parse_body(response, parse, call)
+                return response
             failure = status_error(response, call)
             if not should_retry_status(response.status_code, idempotent=call.idempotent):
                 raise failure
@@ -132,7 +158,7 @@ def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
     )
 
 
-def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
+def parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
     """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
     data = _json(response)
     if data is _NOT_JSON:

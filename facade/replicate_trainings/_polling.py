@@ -11,6 +11,7 @@ import attrs
 from . import _arguments, _operations, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
+from ._options import NO_OPTIONS, RequestOptions
 from ._pipeline import Call, request
 from .training import Training
 
@@ -48,23 +49,34 @@ def wait_deadline(timeout: object) -> float | None:
 
 
 def watching(
-    config: ClientConfig, training_or_id: Training | str, poll_interval: object
+    config: ClientConfig,
+    training_or_id: Training | str,
+    poll_interval: object,
+    timeout: object = None,
+    options: RequestOptions = NO_OPTIONS,
 ) -> Program[Training]:
-    """`watch()`: emit each new state until it is terminal. Arguments are checked now."""
-    training_id, known = _operations.training_id_of(training_or_id)
-    schedule = PollSchedule.from_interval(poll_interval)
-    get = _operations.get(config, training_id)
-    return poll(config, get, known, schedule, emit=True)
-
-
-def waiting(
-    config: ClientConfig, training_or_id: Training | str, timeout: object, poll_interval: object
-) -> Program[Training]:
-    """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now."""
+    """`watch()`: emit each new state until it is terminal, or WaitTimeoutError after
+    `timeout`. Arguments are checked now; `options` go with every poll."""
     training_id, known = _operations.training_id_of(training_or_id)
     schedule = PollSchedule.from_interval(poll_interval)
     deadline = wait_deadline(timeout)
-    get = _operations.get(config, training_id)
+    get = _operations.get(config, training_id).with_options(options)
+    return poll(config, get, known, schedule, deadline=deadline, emit=True)
+
+
+def waiting(
+    config: ClientConfig,
+    training_or_id: Training | str,
+    timeout: object,
+    poll_interval: object,
+    options: RequestOptions = NO_OPTIONS,
+) -> Program[Training]:
+    """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now;
+    `options` go with every poll."""
+    training_id, known = _operations.training_id_of(training_or_id)
+    schedule = PollSchedule.from_interval(poll_interval)
+    deadline = wait_deadline(timeout)
+    get = _operations.get(config, training_id).with_options(options)
     return poll(config, get, known, schedule, deadline=deadline)
 
 

@@ -72,7 +72,7 @@ def walk(config: ClientConfig, first: Call) -> Program[None]:
             )
         if page.next_url == call.url and not call.params:
             raise ResponseParseError(f"the next page URL repeats the current one: {call.url}")
-        call = Call(call.operation, "GET", page.next_url, idempotent=True)
+        call = Call(call.operation, "GET", page.next_url, idempotent=True, options=call.options)
 
 
 class Pager:
