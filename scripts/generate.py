@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "openapi-python-client.yaml"
+TEMPLATES = ROOT / "templates"  # the generator's templates we override (see its README)
 PACKAGE = "replicate_trainings_api"
 TARGET = ROOT / "generated" / PACKAGE
 TOOLS = Path(sys.executable).parent  # the venv's bin: pinned generator and ruff
@@ -41,6 +42,8 @@ def generate_into(scratch: Path) -> Path:
             str(SPEC),
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--meta",
             "none",
             "--output-path",

@@ -144,7 +144,7 @@ def test_missing_required_field_and_non_object() -> None:
 
 
 def test_status_enum_matches_the_generated_client() -> None:
-    from replicate_trainings_api.models.training_status import TrainingStatus as Generated
+    from replicate_trainings_api.models import TrainingStatusModel as Generated
 
     assert {s.value for s in TrainingStatus} == {s.value for s in Generated}
 

@@ -7,60 +7,61 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.training_source import TrainingSource
-from ..models.training_status import TrainingStatus
+from ..models.training_source_model import TrainingSourceModel
+from ..models.training_status_model import TrainingStatusModel
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.training_input import TrainingInput
-    from ..models.training_metrics import TrainingMetrics
-    from ..models.training_output import TrainingOutput
-    from ..models.training_urls import TrainingUrls
+    from ..models.training_metrics_model import TrainingMetricsModel
+    from ..models.training_model_input import TrainingModelInput
+    from ..models.training_output_model import TrainingOutputModel
+    from ..models.training_urls_model import TrainingUrlsModel
 
 
-T = TypeVar("T", bound="Training")
+T = TypeVar("T", bound="TrainingModel")
 
 
 @_attrs_define
-class Training:
+class TrainingModel:
     """
     Attributes:
         id (str): The unique ID of the training.
         model (str): The name of the model, as `owner/name`.
         version (str): The ID of the model version used for training.
-        input_ (TrainingInput): The input parameters used for the training.
-        status (str | TrainingStatus): The current status. `canceled`: canceled by the user or at its deadline while
-            running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API.
+        input_ (TrainingModelInput): The input parameters used for the training.
+        status (str | TrainingStatusModel): The current status. `canceled`: canceled by the user or at its deadline
+            while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by
+            the API.
         created_at (datetime.datetime): The time when the training was created.
-        urls (TrainingUrls):
-        output (None | TrainingOutput | Unset): What the training produced; null until it succeeds.
+        urls (TrainingUrlsModel):
+        output (None | TrainingOutputModel | Unset): What the training produced; null until it succeeds.
         logs (None | str | Unset): The logs from the training process.
         error (None | str | Unset): Error message if the training failed.
-        source (str | TrainingSource | Unset): How the training was created. Open, like `status`.
+        source (str | TrainingSourceModel | Unset): How the training was created. Open, like `status`.
         started_at (datetime.datetime | None | Unset): The time when the training started.
         completed_at (datetime.datetime | None | Unset): The time when the training completed.
-        metrics (None | TrainingMetrics | Unset): Metrics of the training; may be empty or null before it ends.
+        metrics (None | TrainingMetricsModel | Unset): Metrics of the training; may be empty or null before it ends.
     """
 
     id: str
     model: str
     version: str
-    input_: TrainingInput
-    status: str | TrainingStatus
+    input_: TrainingModelInput
+    status: str | TrainingStatusModel
     created_at: datetime.datetime
-    urls: TrainingUrls
-    output: None | TrainingOutput | Unset = UNSET
+    urls: TrainingUrlsModel
+    output: None | TrainingOutputModel | Unset = UNSET
     logs: None | str | Unset = UNSET
     error: None | str | Unset = UNSET
-    source: str | TrainingSource | Unset = UNSET
+    source: str | TrainingSourceModel | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
-    metrics: None | TrainingMetrics | Unset = UNSET
+    metrics: None | TrainingMetricsModel | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.training_metrics import TrainingMetrics  # noqa: PLC0415
-        from ..models.training_output import TrainingOutput  # noqa: PLC0415
+        from ..models.training_metrics_model import TrainingMetricsModel  # noqa: PLC0415
+        from ..models.training_output_model import TrainingOutputModel  # noqa: PLC0415
 
         id = self.id
 
@@ -71,7 +72,7 @@ class Training:
         input_ = self.input_.to_dict()
 
         status: str
-        if isinstance(self.status, TrainingStatus):
+        if isinstance(self.status, TrainingStatusModel):
             status = self.status.value
         else:
             status = self.status
@@ -83,7 +84,7 @@ class Training:
         output: dict[str, Any] | None | Unset
         if isinstance(self.output, Unset):
             output = UNSET
-        elif isinstance(self.output, TrainingOutput):
+        elif isinstance(self.output, TrainingOutputModel):
             output = self.output.to_dict()
         else:
             output = self.output
@@ -103,7 +104,7 @@ class Training:
         source: str | Unset
         if isinstance(self.source, Unset):
             source = UNSET
-        elif isinstance(self.source, TrainingSource):
+        elif isinstance(self.source, TrainingSourceModel):
             source = self.source.value
         else:
             source = self.source
@@ -127,7 +128,7 @@ class Training:
         metrics: dict[str, Any] | None | Unset
         if isinstance(self.metrics, Unset):
             metrics = UNSET
-        elif isinstance(self.metrics, TrainingMetrics):
+        elif isinstance(self.metrics, TrainingMetricsModel):
             metrics = self.metrics.to_dict()
         else:
             metrics = self.metrics
@@ -164,10 +165,10 @@ class Training:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.training_input import TrainingInput  # noqa: PLC0415
-        from ..models.training_metrics import TrainingMetrics  # noqa: PLC0415
-        from ..models.training_output import TrainingOutput  # noqa: PLC0415
-        from ..models.training_urls import TrainingUrls  # noqa: PLC0415
+        from ..models.training_metrics_model import TrainingMetricsModel  # noqa: PLC0415
+        from ..models.training_model_input import TrainingModelInput  # noqa: PLC0415
+        from ..models.training_output_model import TrainingOutputModel  # noqa: PLC0415
+        from ..models.training_urls_model import TrainingUrlsModel  # noqa: PLC0415
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -176,26 +177,26 @@ class Training:
 
         version = d.pop("version")
 
-        input_ = TrainingInput.from_dict(d.pop("input"))
+        input_ = TrainingModelInput.from_dict(d.pop("input"))
 
-        def _parse_status(data: object) -> str | TrainingStatus:
+        def _parse_status(data: object) -> str | TrainingStatusModel:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_0 = TrainingStatus(data)
+                status_type_0 = TrainingStatusModel(data)
 
                 return status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(str | TrainingStatus, data)
+            return cast(str | TrainingStatusModel, data)
 
         status = _parse_status(d.pop("status"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        urls = TrainingUrls.from_dict(d.pop("urls"))
+        urls = TrainingUrlsModel.from_dict(d.pop("urls"))
 
-        def _parse_output(data: object) -> None | TrainingOutput | Unset:
+        def _parse_output(data: object) -> None | TrainingOutputModel | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -203,12 +204,12 @@ class Training:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                output_type_0 = TrainingOutput.from_dict(data)
+                output_type_0 = TrainingOutputModel.from_dict(data)
 
                 return output_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TrainingOutput | Unset, data)
+            return cast(None | TrainingOutputModel | Unset, data)
 
         output = _parse_output(d.pop("output", UNSET))
 
@@ -230,18 +231,18 @@ class Training:
 
         error = _parse_error(d.pop("error", UNSET))
 
-        def _parse_source(data: object) -> str | TrainingSource | Unset:
+        def _parse_source(data: object) -> str | TrainingSourceModel | Unset:
             if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                source_type_0 = TrainingSource(data)
+                source_type_0 = TrainingSourceModel(data)
 
                 return source_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(str | TrainingSource | Unset, data)
+            return cast(str | TrainingSourceModel | Unset, data)
 
         source = _parse_source(d.pop("source", UNSET))
 
@@ -279,7 +280,7 @@ class Training:
 
         completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
 
-        def _parse_metrics(data: object) -> None | TrainingMetrics | Unset:
+        def _parse_metrics(data: object) -> None | TrainingMetricsModel | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -287,16 +288,16 @@ class Training:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                metrics_type_0 = TrainingMetrics.from_dict(data)
+                metrics_type_0 = TrainingMetricsModel.from_dict(data)
 
                 return metrics_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TrainingMetrics | Unset, data)
+            return cast(None | TrainingMetricsModel | Unset, data)
 
         metrics = _parse_metrics(d.pop("metrics", UNSET))
 
-        training = cls(
+        training_model = cls(
             id=id,
             model=model,
             version=version,
@@ -313,8 +314,8 @@ class Training:
             metrics=metrics,
         )
 
-        training.additional_properties = d
-        return training
+        training_model.additional_properties = d
+        return training_model
 
     @property
     def additional_keys(self) -> list[str]:
