@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "openapi-python-client.yaml"
-TEMPLATES = ROOT / "templates"  # the generator's templates we override (see its README)
+TEMPLATES = ROOT / "templates"  # the generator templates we override (README: The low-level client)
 PACKAGE = "replicate_trainings_api"
 TARGET = ROOT / "generated" / PACKAGE
 TOOLS = Path(sys.executable).parent  # the venv's bin: pinned generator and ruff

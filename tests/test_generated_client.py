@@ -35,7 +35,7 @@ from replicate_trainings_api.models.training_request_model_input import Training
 from replicate_trainings_api.models.training_source_model import TrainingSourceModel
 from replicate_trainings_api.models.training_status_model import TrainingStatusModel
 from replicate_trainings_api.models.webhook_event_type import WebhookEventType
-from replicate_trainings_api.types import Response
+from replicate_trainings_api.types import DetailedResponse
 
 T = TypeVar("T")
 
@@ -200,11 +200,11 @@ def api() -> Iterator[FakeApi]:
 
 def call(
     mode: str,
-    sync: Callable[..., Response[T]],
-    asynchronous: Callable[..., Awaitable[Response[T]]],
+    sync: Callable[..., DetailedResponse[T]],
+    asynchronous: Callable[..., Awaitable[DetailedResponse[T]]],
     api: FakeApi,
     **kwargs: Any,
-) -> Response[T]:
+) -> DetailedResponse[T]:
     """Call an operation the sync or the async way, each with a fresh client it closes."""
 
     def client() -> AuthenticatedClient:
@@ -217,7 +217,7 @@ def call(
         with client() as sync_client:
             return sync(client=sync_client, **kwargs)
 
-    async def run() -> Response[T]:
+    async def run() -> DetailedResponse[T]:
         async with client() as async_client:
             return await asynchronous(client=async_client, **kwargs)
 
@@ -227,7 +227,9 @@ def call(
 MODES = pytest.mark.parametrize("mode", ["sync", "async"])
 
 
-def parsed_training(response: Response[ProblemDetailsModel | TrainingModel]) -> TrainingModel:
+def parsed_training(
+    response: DetailedResponse[ProblemDetailsModel | TrainingModel],
+) -> TrainingModel:
     """The parsed body, which must be a TrainingModel."""
     assert isinstance(response.parsed, TrainingModel), response.content
     return response.parsed

@@ -6,7 +6,7 @@ from attrs import define, evolve, field
 
 
 @define
-class Client:
+class UnauthenticatedClient:
     """A class for keeping track of data related to the API
 
     The following are accepted as keyword arguments and will be used to construct httpx Clients internally:
@@ -61,11 +61,11 @@ class Client:
     def __getstate__(self) -> Any:
         """Refuse to pickle: a client holds credentials (token, headers, cookies) and connections."""
         raise TypeError(
-            "Client cannot be pickled: it holds credentials and open connections; "
+            "UnauthenticatedClient cannot be pickled: it holds credentials and open connections; "
             "build a new client where it is needed"
         )
 
-    def with_headers(self, headers: dict[str, str]) -> "Client":
+    def with_headers(self, headers: dict[str, str]) -> "UnauthenticatedClient":
         """Get a new client matching this one with additional headers"""
         if self._client is not None:
             self._client.headers.update(headers)
@@ -73,7 +73,7 @@ class Client:
             self._async_client.headers.update(headers)
         return evolve(self, headers={**self._headers, **headers})
 
-    def with_cookies(self, cookies: dict[str, str]) -> "Client":
+    def with_cookies(self, cookies: dict[str, str]) -> "UnauthenticatedClient":
         """Get a new client matching this one with additional cookies"""
         if self._client is not None:
             self._client.cookies.update(cookies)
@@ -81,7 +81,7 @@ class Client:
             self._async_client.cookies.update(cookies)
         return evolve(self, cookies={**self._cookies, **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "Client":
+    def with_timeout(self, timeout: httpx.Timeout) -> "UnauthenticatedClient":
         """Get a new client matching this one with a new timeout configuration"""
         if self._client is not None:
             self._client.timeout = timeout

@@ -4,11 +4,11 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, UnauthenticatedClient
 from ...models.problem_details_model import ProblemDetailsModel
 from ...models.training_model import TrainingModel
 from ...models.training_request_model import TrainingRequestModel
-from ...types import Response
+from ...types import DetailedResponse
 
 
 def build_request_kwargs(
@@ -44,7 +44,7 @@ def build_request_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
 ) -> ProblemDetailsModel | TrainingModel:
     if response.status_code == 201:
         response_201 = TrainingModel.from_dict(response.json())
@@ -92,9 +92,9 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProblemDetailsModel | TrainingModel]:
-    return Response(
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
+    return DetailedResponse(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
@@ -107,9 +107,9 @@ def sync_detailed(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     body: TrainingRequestModel,
-) -> Response[ProblemDetailsModel | TrainingModel]:
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Create a training
 
      Start a new training of the model version you specify. The training runs asynchronously: poll
@@ -126,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetailsModel | TrainingModel]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
     kwargs = build_request_kwargs(
@@ -148,7 +148,7 @@ def sync(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     body: TrainingRequestModel,
 ) -> ProblemDetailsModel | TrainingModel | None:
     """Create a training
@@ -184,9 +184,9 @@ async def asyncio_detailed(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     body: TrainingRequestModel,
-) -> Response[ProblemDetailsModel | TrainingModel]:
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Create a training
 
      Start a new training of the model version you specify. The training runs asynchronously: poll
@@ -203,7 +203,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetailsModel | TrainingModel]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
     kwargs = build_request_kwargs(
@@ -223,7 +223,7 @@ async def asyncio(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     body: TrainingRequestModel,
 ) -> ProblemDetailsModel | TrainingModel | None:
     """Create a training

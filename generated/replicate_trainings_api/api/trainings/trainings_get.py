@@ -4,10 +4,10 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, UnauthenticatedClient
 from ...models.problem_details_model import ProblemDetailsModel
 from ...models.training_model import TrainingModel
-from ...types import Response
+from ...types import DetailedResponse
 
 
 def build_request_kwargs(
@@ -31,7 +31,7 @@ def build_request_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
 ) -> ProblemDetailsModel | TrainingModel:
     if response.status_code == 200:
         response_200 = TrainingModel.from_dict(response.json())
@@ -79,9 +79,9 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProblemDetailsModel | TrainingModel]:
-    return Response(
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
+    return DetailedResponse(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
@@ -92,8 +92,8 @@ def _build_response(
 def sync_detailed(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[ProblemDetailsModel | TrainingModel]:
+    client: AuthenticatedClient | UnauthenticatedClient,
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Get a training
 
      The current state of a training.
@@ -106,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetailsModel | TrainingModel]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
     kwargs = build_request_kwargs(
@@ -123,7 +123,7 @@ def sync_detailed(
 def sync(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
 ) -> ProblemDetailsModel | TrainingModel | None:
     """Get a training
 
@@ -149,8 +149,8 @@ def sync(
 async def asyncio_detailed(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[ProblemDetailsModel | TrainingModel]:
+    client: AuthenticatedClient | UnauthenticatedClient,
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Get a training
 
      The current state of a training.
@@ -163,7 +163,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetailsModel | TrainingModel]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
     kwargs = build_request_kwargs(
@@ -178,7 +178,7 @@ async def asyncio_detailed(
 async def asyncio(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
 ) -> ProblemDetailsModel | TrainingModel | None:
     """Get a training
 

@@ -3,10 +3,10 @@ from typing import Any
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, UnauthenticatedClient
 from ...models.problem_details_model import ProblemDetailsModel
 from ...models.training_page_model import TrainingPageModel
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, DetailedResponse, Unset
 
 
 def build_request_kwargs(
@@ -36,7 +36,7 @@ def build_request_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
 ) -> ProblemDetailsModel | TrainingPageModel:
     if response.status_code == 200:
         response_200 = TrainingPageModel.from_dict(response.json())
@@ -84,9 +84,9 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProblemDetailsModel | TrainingPageModel]:
-    return Response(
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> DetailedResponse[ProblemDetailsModel | TrainingPageModel]:
+    return DetailedResponse(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
@@ -96,9 +96,9 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
-) -> Response[ProblemDetailsModel | TrainingPageModel]:
+) -> DetailedResponse[ProblemDetailsModel | TrainingPageModel]:
     """List trainings
 
      A page of the trainings of the token's user or organization, newest first, 100 a page. `next` and
@@ -112,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetailsModel | TrainingPageModel]
+        DetailedResponse[ProblemDetailsModel | TrainingPageModel]
     """
 
     kwargs = build_request_kwargs(
@@ -128,7 +128,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
 ) -> ProblemDetailsModel | TrainingPageModel | None:
     """List trainings
@@ -155,9 +155,9 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
-) -> Response[ProblemDetailsModel | TrainingPageModel]:
+) -> DetailedResponse[ProblemDetailsModel | TrainingPageModel]:
     """List trainings
 
      A page of the trainings of the token's user or organization, newest first, 100 a page. `next` and
@@ -171,7 +171,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetailsModel | TrainingPageModel]
+        DetailedResponse[ProblemDetailsModel | TrainingPageModel]
     """
 
     kwargs = build_request_kwargs(
@@ -185,7 +185,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
 ) -> ProblemDetailsModel | TrainingPageModel | None:
     """List trainings
