@@ -45,10 +45,15 @@ TOKEN = "r8_lowlevel_secret_0123456789abcdef"
 VERSION = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
 
 
-def modules_of(package: ModuleType) -> list[ModuleType]:
-    """The package and every module under it, imported."""
+def modules_of(package: ModuleType, *, public_only: bool = False) -> list[ModuleType]:
+    """The package and every module under it (only public ones if asked), imported.
+
+    Private modules are left unimported then: a `__main__` may run a program on import.
+    """
     found = [package]
     for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        if public_only and any(part.startswith("_") for part in info.name.split(".")):
+            continue
         found.append(importlib.import_module(info.name))
     return found
 
@@ -329,9 +334,7 @@ def public_names(package: ModuleType) -> dict[str, set[str]]:
     Modules under an underscore name are private and not counted.
     """
     names: dict[str, set[str]] = {}
-    for module in modules_of(package):
-        if any(part.startswith("_") for part in module.__name__.split(".")):
-            continue
+    for module in modules_of(package, public_only=True):
         exported = getattr(module, "__all__", None)
         if exported is None:
             exported = [
