@@ -44,3 +44,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
+
+# Try another openapi-python-client: scratch venv, same spec/settings/templates, diff vs generated/.
+.PHONY: generator-preview
+generator-preview: install
+	@test -n "$(GENERATOR_VERSION)" || { echo "usage: make generator-preview GENERATOR_VERSION=x.y.z"; exit 2; }
+	$(PY) scripts/generator_preview.py $(GENERATOR_VERSION)

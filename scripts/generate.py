@@ -26,6 +26,7 @@ from scripts import shape
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "openapi-python-client.yaml"
+TEMPLATES = ROOT / "templates"  # the generator templates we override (README: The low-level client)
 PACKAGE = "replicate_trainings_api"
 TARGET = ROOT / "generated" / PACKAGE
 TOOLS = Path(sys.executable).parent  # the venv's bin: pinned generator and ruff
@@ -44,6 +45,8 @@ def generate_into(scratch: Path, spec: Path = SPEC) -> Path:
             str(spec),
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--meta",
             "none",
             "--output-path",

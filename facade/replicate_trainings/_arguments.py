@@ -131,7 +131,7 @@ def webhook_url(value: object) -> str:
 
 def webhook_events(value: object, webhook: str | None) -> list[str]:
     """A non-empty list of distinct events from start, output, logs, completed."""
-    from replicate_trainings_api.models import WebhookEvent  # noqa: PLC0415 - see _operations
+    from replicate_trainings_api.models import WebhookEventType  # noqa: PLC0415 - see _operations
 
     if webhook is None:
         raise ValueError("webhook_events_filter has no effect without webhook")
@@ -143,7 +143,7 @@ def webhook_events(value: object, webhook: str | None) -> list[str]:
     events = list(value)
     if not events:
         raise ValueError("webhook_events_filter must name at least one event")
-    known = {event.value for event in WebhookEvent}
+    known = {event.value for event in WebhookEventType}
     for event in events:
         if not isinstance(event, str) or event not in known:
             raise ValueError(

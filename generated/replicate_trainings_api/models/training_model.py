@@ -7,61 +7,61 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.training_source import TrainingSource
-from ..models.training_status import TrainingStatus
+from ..models.training_source_model import TrainingSourceModel
+from ..models.training_status_model import TrainingStatusModel
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.training_input import TrainingInput
-    from ..models.training_metrics import TrainingMetrics
-    from ..models.training_output import TrainingOutput
-    from ..models.training_urls import TrainingUrls
+    from ..models.training_metrics_model import TrainingMetricsModel
+    from ..models.training_model_input import TrainingModelInput
+    from ..models.training_output_model import TrainingOutputModel
+    from ..models.training_urls_model import TrainingUrlsModel
 
 
-T = TypeVar("T", bound="Training")
+T = TypeVar("T", bound="TrainingModel")
 
 
 @_attrs_define
-class Training:
+class TrainingModel:
     """
     Attributes:
         id (str): The unique ID of the training.
         model (str | Unset): The name of the model, as `owner/name`.
         version (str | Unset): The ID of the model version used for training.
-        input_ (TrainingInput | Unset): The input parameters used for the training.
-        output (None | TrainingOutput | Unset): What the training produced; null until it succeeds.
+        input_ (TrainingModelInput | Unset): The input parameters used for the training.
+        output (None | TrainingOutputModel | Unset): What the training produced; null until it succeeds.
         logs (None | str | Unset): The logs from the training process.
         error (None | str | Unset): Error message if the training failed.
-        status (str | TrainingStatus | Unset): The current status. `canceled`: canceled by the user or at its deadline
-            while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by
-            the API.
-        source (str | TrainingSource | Unset): How the training was created. Open, like `status`.
+        status (str | TrainingStatusModel | Unset): The current status. `canceled`: canceled by the user or at its
+            deadline while running; `aborted`: terminated before it started running. Open: a value not listed here may be
+            added by the API.
+        source (str | TrainingSourceModel | Unset): How the training was created. Open, like `status`.
         created_at (datetime.datetime | Unset): The time when the training was created.
         started_at (datetime.datetime | None | Unset): The time when the training started.
         completed_at (datetime.datetime | None | Unset): The time when the training completed.
-        metrics (None | TrainingMetrics | Unset): Metrics of the training; may be empty or null before it ends.
-        urls (TrainingUrls | Unset):
+        metrics (None | TrainingMetricsModel | Unset): Metrics of the training; may be empty or null before it ends.
+        urls (TrainingUrlsModel | Unset):
     """
 
     id: str
     model: str | Unset = UNSET
     version: str | Unset = UNSET
-    input_: TrainingInput | Unset = UNSET
-    output: None | TrainingOutput | Unset = UNSET
+    input_: TrainingModelInput | Unset = UNSET
+    output: None | TrainingOutputModel | Unset = UNSET
     logs: None | str | Unset = UNSET
     error: None | str | Unset = UNSET
-    status: str | TrainingStatus | Unset = UNSET
-    source: str | TrainingSource | Unset = UNSET
+    status: str | TrainingStatusModel | Unset = UNSET
+    source: str | TrainingSourceModel | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
-    metrics: None | TrainingMetrics | Unset = UNSET
-    urls: TrainingUrls | Unset = UNSET
+    metrics: None | TrainingMetricsModel | Unset = UNSET
+    urls: TrainingUrlsModel | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.training_metrics import TrainingMetrics  # noqa: PLC0415
-        from ..models.training_output import TrainingOutput  # noqa: PLC0415
+        from ..models.training_metrics_model import TrainingMetricsModel  # noqa: PLC0415
+        from ..models.training_output_model import TrainingOutputModel  # noqa: PLC0415
 
         id = self.id
 
@@ -76,7 +76,7 @@ class Training:
         output: dict[str, Any] | None | Unset
         if isinstance(self.output, Unset):
             output = UNSET
-        elif isinstance(self.output, TrainingOutput):
+        elif isinstance(self.output, TrainingOutputModel):
             output = self.output.to_dict()
         else:
             output = self.output
@@ -96,7 +96,7 @@ class Training:
         status: str | Unset
         if isinstance(self.status, Unset):
             status = UNSET
-        elif isinstance(self.status, TrainingStatus):
+        elif isinstance(self.status, TrainingStatusModel):
             status = self.status.value
         else:
             status = self.status
@@ -104,7 +104,7 @@ class Training:
         source: str | Unset
         if isinstance(self.source, Unset):
             source = UNSET
-        elif isinstance(self.source, TrainingSource):
+        elif isinstance(self.source, TrainingSourceModel):
             source = self.source.value
         else:
             source = self.source
@@ -132,7 +132,7 @@ class Training:
         metrics: dict[str, Any] | None | Unset
         if isinstance(self.metrics, Unset):
             metrics = UNSET
-        elif isinstance(self.metrics, TrainingMetrics):
+        elif isinstance(self.metrics, TrainingMetricsModel):
             metrics = self.metrics.to_dict()
         else:
             metrics = self.metrics
@@ -179,10 +179,10 @@ class Training:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.training_input import TrainingInput  # noqa: PLC0415
-        from ..models.training_metrics import TrainingMetrics  # noqa: PLC0415
-        from ..models.training_output import TrainingOutput  # noqa: PLC0415
-        from ..models.training_urls import TrainingUrls  # noqa: PLC0415
+        from ..models.training_metrics_model import TrainingMetricsModel  # noqa: PLC0415
+        from ..models.training_model_input import TrainingModelInput  # noqa: PLC0415
+        from ..models.training_output_model import TrainingOutputModel  # noqa: PLC0415
+        from ..models.training_urls_model import TrainingUrlsModel  # noqa: PLC0415
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -192,13 +192,13 @@ class Training:
         version = d.pop("version", UNSET)
 
         _input_ = d.pop("input", UNSET)
-        input_: TrainingInput | Unset
+        input_: TrainingModelInput | Unset
         if isinstance(_input_, Unset):
             input_ = UNSET
         else:
-            input_ = TrainingInput.from_dict(_input_)
+            input_ = TrainingModelInput.from_dict(_input_)
 
-        def _parse_output(data: object) -> None | TrainingOutput | Unset:
+        def _parse_output(data: object) -> None | TrainingOutputModel | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -206,12 +206,12 @@ class Training:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                output_type_0 = TrainingOutput.from_dict(data)
+                output_type_0 = TrainingOutputModel.from_dict(data)
 
                 return output_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TrainingOutput | Unset, data)
+            return cast(None | TrainingOutputModel | Unset, data)
 
         output = _parse_output(d.pop("output", UNSET))
 
@@ -233,33 +233,33 @@ class Training:
 
         error = _parse_error(d.pop("error", UNSET))
 
-        def _parse_status(data: object) -> str | TrainingStatus | Unset:
+        def _parse_status(data: object) -> str | TrainingStatusModel | Unset:
             if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_0 = TrainingStatus(data)
+                status_type_0 = TrainingStatusModel(data)
 
                 return status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(str | TrainingStatus | Unset, data)
+            return cast(str | TrainingStatusModel | Unset, data)
 
         status = _parse_status(d.pop("status", UNSET))
 
-        def _parse_source(data: object) -> str | TrainingSource | Unset:
+        def _parse_source(data: object) -> str | TrainingSourceModel | Unset:
             if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                source_type_0 = TrainingSource(data)
+                source_type_0 = TrainingSourceModel(data)
 
                 return source_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(str | TrainingSource | Unset, data)
+            return cast(str | TrainingSourceModel | Unset, data)
 
         source = _parse_source(d.pop("source", UNSET))
 
@@ -304,7 +304,7 @@ class Training:
 
         completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
 
-        def _parse_metrics(data: object) -> None | TrainingMetrics | Unset:
+        def _parse_metrics(data: object) -> None | TrainingMetricsModel | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -312,23 +312,23 @@ class Training:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                metrics_type_0 = TrainingMetrics.from_dict(data)
+                metrics_type_0 = TrainingMetricsModel.from_dict(data)
 
                 return metrics_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | TrainingMetrics | Unset, data)
+            return cast(None | TrainingMetricsModel | Unset, data)
 
         metrics = _parse_metrics(d.pop("metrics", UNSET))
 
         _urls = d.pop("urls", UNSET)
-        urls: TrainingUrls | Unset
+        urls: TrainingUrlsModel | Unset
         if isinstance(_urls, Unset):
             urls = UNSET
         else:
-            urls = TrainingUrls.from_dict(_urls)
+            urls = TrainingUrlsModel.from_dict(_urls)
 
-        training = cls(
+        training_model = cls(
             id=id,
             model=model,
             version=version,
@@ -345,8 +345,8 @@ class Training:
             urls=urls,
         )
 
-        training.additional_properties = d
-        return training
+        training_model.additional_properties = d
+        return training_model
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,11 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="ProblemDetails")
+T = TypeVar("T", bound="ProblemDetailsModel")
 
 
 @_attrs_define
-class ProblemDetails:
+class ProblemDetailsModel:
     """RFC 9457 problem details; extra members allowed.
 
     Attributes:
@@ -62,15 +62,15 @@ class ProblemDetails:
 
         detail = d.pop("detail", UNSET)
 
-        problem_details = cls(
+        problem_details_model = cls(
             type_=type_,
             title=title,
             status=status,
             detail=detail,
         )
 
-        problem_details.additional_properties = d
-        return problem_details
+        problem_details_model.additional_properties = d
+        return problem_details_model
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,29 +6,52 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="TrainingInput")
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="TrainingMetricsModel")
 
 
 @_attrs_define
-class TrainingInput:
-    """The input parameters used for the training."""
+class TrainingMetricsModel:
+    """
+    Attributes:
+        predict_time (float | Unset): CPU or GPU seconds the training used while running.
+        total_time (float | Unset): Seconds the training took to complete, waiting included.
+    """
 
+    predict_time: float | Unset = UNSET
+    total_time: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        predict_time = self.predict_time
+
+        total_time = self.total_time
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if predict_time is not UNSET:
+            field_dict["predict_time"] = predict_time
+        if total_time is not UNSET:
+            field_dict["total_time"] = total_time
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        training_input = cls()
+        predict_time = d.pop("predict_time", UNSET)
 
-        training_input.additional_properties = d
-        return training_input
+        total_time = d.pop("total_time", UNSET)
+
+        training_metrics_model = cls(
+            predict_time=predict_time,
+            total_time=total_time,
+        )
+
+        training_metrics_model.additional_properties = d
+        return training_metrics_model
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,52 +6,29 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="TrainingOutput")
+T = TypeVar("T", bound="TrainingModelInput")
 
 
 @_attrs_define
-class TrainingOutput:
-    """
-    Attributes:
-        version (str | Unset): The model version the training created.
-        weights (str | Unset): The URL of the trained weights.
-    """
+class TrainingModelInput:
+    """The input parameters used for the training."""
 
-    version: str | Unset = UNSET
-    weights: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        version = self.version
-
-        weights = self.weights
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if version is not UNSET:
-            field_dict["version"] = version
-        if weights is not UNSET:
-            field_dict["weights"] = weights
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        version = d.pop("version", UNSET)
+        training_model_input = cls()
 
-        weights = d.pop("weights", UNSET)
-
-        training_output = cls(
-            version=version,
-            weights=weights,
-        )
-
-        training_output.additional_properties = d
-        return training_output
+        training_model_input.additional_properties = d
+        return training_model_input
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,11 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="TrainingUrls")
+T = TypeVar("T", bound="TrainingUrlsModel")
 
 
 @_attrs_define
-class TrainingUrls:
+class TrainingUrlsModel:
     """
     Attributes:
         get (str | Unset): URL to get the training.
@@ -53,14 +53,14 @@ class TrainingUrls:
 
         web = d.pop("web", UNSET)
 
-        training_urls = cls(
+        training_urls_model = cls(
             get=get,
             cancel=cancel,
             web=web,
         )
 
-        training_urls.additional_properties = d
-        return training_urls
+        training_urls_model.additional_properties = d
+        return training_urls_model
 
     @property
     def additional_keys(self) -> list[str]:

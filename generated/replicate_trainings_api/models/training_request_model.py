@@ -6,33 +6,33 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.webhook_event import WebhookEvent
+from ..models.webhook_event_type import WebhookEventType
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.training_request_input import TrainingRequestInput
+    from ..models.training_request_model_input import TrainingRequestModelInput
 
 
-T = TypeVar("T", bound="TrainingRequest")
+T = TypeVar("T", bound="TrainingRequestModel")
 
 
 @_attrs_define
-class TrainingRequest:
+class TrainingRequestModel:
     """
     Attributes:
         destination (str): The model to push the trained version to, as `owner/name`. It must exist and belong to the
             token's user or organization.
-        input_ (TrainingRequestInput): Inputs to the model's `train()` function.
+        input_ (TrainingRequestModelInput): Inputs to the model's `train()` function.
         webhook (str | Unset): An HTTPS URL that receives a POST with the training object on the events
             `webhook_events_filter` selects. Deliveries may be retried, so the receiver must be idempotent; redirects are
             not followed.
-        webhook_events_filter (list[WebhookEvent] | Unset): Which events trigger a webhook; all when absent.
+        webhook_events_filter (list[WebhookEventType] | Unset): Which events trigger a webhook; all when absent.
     """
 
     destination: str
-    input_: TrainingRequestInput
+    input_: TrainingRequestModelInput
     webhook: str | Unset = UNSET
-    webhook_events_filter: list[WebhookEvent] | Unset = UNSET
+    webhook_events_filter: list[WebhookEventType] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,35 +66,35 @@ class TrainingRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.training_request_input import TrainingRequestInput  # noqa: PLC0415
+        from ..models.training_request_model_input import TrainingRequestModelInput  # noqa: PLC0415
 
         d = dict(src_dict)
         destination = d.pop("destination")
 
-        input_ = TrainingRequestInput.from_dict(d.pop("input"))
+        input_ = TrainingRequestModelInput.from_dict(d.pop("input"))
 
         webhook = d.pop("webhook", UNSET)
 
         _webhook_events_filter = d.pop("webhook_events_filter", UNSET)
-        webhook_events_filter: list[WebhookEvent] | Unset = UNSET
+        webhook_events_filter: list[WebhookEventType] | Unset = UNSET
         if _webhook_events_filter is not UNSET:
             webhook_events_filter = []
             for webhook_events_filter_item_data in _webhook_events_filter:
-                webhook_events_filter_item = WebhookEvent(
+                webhook_events_filter_item = WebhookEventType(
                     webhook_events_filter_item_data
                 )
 
                 webhook_events_filter.append(webhook_events_filter_item)
 
-        training_request = cls(
+        training_request_model = cls(
             destination=destination,
             input_=input_,
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
 
-        training_request.additional_properties = d
-        return training_request
+        training_request_model.additional_properties = d
+        return training_request_model
 
     @property
     def additional_keys(self) -> list[str]:
