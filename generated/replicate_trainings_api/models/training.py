@@ -25,37 +25,38 @@ T = TypeVar("T", bound="Training")
 class Training:
     """
     Attributes:
-        id (str): The unique ID of the training.
-        model (str): The name of the model, as `owner/name`.
-        version (str): The ID of the model version used for training.
-        input_ (TrainingInput): The input parameters used for the training.
-        status (str | TrainingStatus): The current status. `canceled`: canceled by the user or at its deadline while
-            running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API.
-        created_at (datetime.datetime): The time when the training was created.
-        urls (TrainingUrls):
-        output (None | TrainingOutput | Unset): What the training produced; null until it succeeds.
-        logs (None | str | Unset): The logs from the training process.
-        error (None | str | Unset): Error message if the training failed.
-        source (str | TrainingSource | Unset): How the training was created. Open, like `status`.
-        started_at (datetime.datetime | None | Unset): The time when the training started.
-        completed_at (datetime.datetime | None | Unset): The time when the training completed.
+        id (str): The unique ID of the training
+        completed_at (datetime.datetime | None | Unset): The time when the training completed
+        created_at (datetime.datetime | Unset): The time when the training was created
+        error (None | str | Unset): Error message if the training failed
+        input_ (TrainingInput | Unset): The input parameters used for the training
+        logs (None | str | Unset): The logs from the training process
         metrics (None | TrainingMetrics | Unset): Metrics of the training; may be empty or null before it ends.
+        model (str | Unset): The name of the model in the format owner/name
+        output (None | TrainingOutput | Unset): What the training produced; null until it succeeds.
+        source (str | TrainingSource | Unset): How the training was created. Open, like `status`.
+        started_at (datetime.datetime | None | Unset): The time when the training started
+        status (str | TrainingStatus | Unset): The current status. `canceled`: canceled by the user or at its deadline
+            while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by
+            the API.
+        urls (TrainingUrls | Unset): URLs for interacting with the training
+        version (str | Unset): The ID of the model version used for training
     """
 
     id: str
-    model: str
-    version: str
-    input_: TrainingInput
-    status: str | TrainingStatus
-    created_at: datetime.datetime
-    urls: TrainingUrls
-    output: None | TrainingOutput | Unset = UNSET
-    logs: None | str | Unset = UNSET
+    completed_at: datetime.datetime | None | Unset = UNSET
+    created_at: datetime.datetime | Unset = UNSET
     error: None | str | Unset = UNSET
+    input_: TrainingInput | Unset = UNSET
+    logs: None | str | Unset = UNSET
+    metrics: None | TrainingMetrics | Unset = UNSET
+    model: str | Unset = UNSET
+    output: None | TrainingOutput | Unset = UNSET
     source: str | TrainingSource | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
-    completed_at: datetime.datetime | None | Unset = UNSET
-    metrics: None | TrainingMetrics | Unset = UNSET
+    status: str | TrainingStatus | Unset = UNSET
+    urls: TrainingUrls | Unset = UNSET
+    version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,21 +65,43 @@ class Training:
 
         id = self.id
 
-        model = self.model
-
-        version = self.version
-
-        input_ = self.input_.to_dict()
-
-        status: str
-        if isinstance(self.status, TrainingStatus):
-            status = self.status.value
+        completed_at: None | str | Unset
+        if isinstance(self.completed_at, Unset):
+            completed_at = UNSET
+        elif isinstance(self.completed_at, datetime.datetime):
+            completed_at = self.completed_at.isoformat()
         else:
-            status = self.status
+            completed_at = self.completed_at
 
-        created_at = self.created_at.isoformat()
+        created_at: str | Unset = UNSET
+        if not isinstance(self.created_at, Unset):
+            created_at = self.created_at.isoformat()
 
-        urls = self.urls.to_dict()
+        error: None | str | Unset
+        if isinstance(self.error, Unset):
+            error = UNSET
+        else:
+            error = self.error
+
+        input_: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.input_, Unset):
+            input_ = self.input_.to_dict()
+
+        logs: None | str | Unset
+        if isinstance(self.logs, Unset):
+            logs = UNSET
+        else:
+            logs = self.logs
+
+        metrics: dict[str, Any] | None | Unset
+        if isinstance(self.metrics, Unset):
+            metrics = UNSET
+        elif isinstance(self.metrics, TrainingMetrics):
+            metrics = self.metrics.to_dict()
+        else:
+            metrics = self.metrics
+
+        model = self.model
 
         output: dict[str, Any] | None | Unset
         if isinstance(self.output, Unset):
@@ -87,18 +110,6 @@ class Training:
             output = self.output.to_dict()
         else:
             output = self.output
-
-        logs: None | str | Unset
-        if isinstance(self.logs, Unset):
-            logs = UNSET
-        else:
-            logs = self.logs
-
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
 
         source: str | Unset
         if isinstance(self.source, Unset):
@@ -116,49 +127,53 @@ class Training:
         else:
             started_at = self.started_at
 
-        completed_at: None | str | Unset
-        if isinstance(self.completed_at, Unset):
-            completed_at = UNSET
-        elif isinstance(self.completed_at, datetime.datetime):
-            completed_at = self.completed_at.isoformat()
+        status: str | Unset
+        if isinstance(self.status, Unset):
+            status = UNSET
+        elif isinstance(self.status, TrainingStatus):
+            status = self.status.value
         else:
-            completed_at = self.completed_at
+            status = self.status
 
-        metrics: dict[str, Any] | None | Unset
-        if isinstance(self.metrics, Unset):
-            metrics = UNSET
-        elif isinstance(self.metrics, TrainingMetrics):
-            metrics = self.metrics.to_dict()
-        else:
-            metrics = self.metrics
+        urls: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.urls, Unset):
+            urls = self.urls.to_dict()
+
+        version = self.version
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
-                "model": model,
-                "version": version,
-                "input": input_,
-                "status": status,
-                "created_at": created_at,
-                "urls": urls,
             }
         )
-        if output is not UNSET:
-            field_dict["output"] = output
-        if logs is not UNSET:
-            field_dict["logs"] = logs
+        if completed_at is not UNSET:
+            field_dict["completed_at"] = completed_at
+        if created_at is not UNSET:
+            field_dict["created_at"] = created_at
         if error is not UNSET:
             field_dict["error"] = error
+        if input_ is not UNSET:
+            field_dict["input"] = input_
+        if logs is not UNSET:
+            field_dict["logs"] = logs
+        if metrics is not UNSET:
+            field_dict["metrics"] = metrics
+        if model is not UNSET:
+            field_dict["model"] = model
+        if output is not UNSET:
+            field_dict["output"] = output
         if source is not UNSET:
             field_dict["source"] = source
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
-        if completed_at is not UNSET:
-            field_dict["completed_at"] = completed_at
-        if metrics is not UNSET:
-            field_dict["metrics"] = metrics
+        if status is not UNSET:
+            field_dict["status"] = status
+        if urls is not UNSET:
+            field_dict["urls"] = urls
+        if version is not UNSET:
+            field_dict["version"] = version
 
         return field_dict
 
@@ -172,28 +187,73 @@ class Training:
         d = dict(src_dict)
         id = d.pop("id")
 
-        model = d.pop("model")
-
-        version = d.pop("version")
-
-        input_ = TrainingInput.from_dict(d.pop("input"))
-
-        def _parse_status(data: object) -> str | TrainingStatus:
+        def _parse_completed_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                status_type_0 = TrainingStatus(data)
+                completed_at_type_0 = datetime.datetime.fromisoformat(data)
 
-                return status_type_0
+                return completed_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(str | TrainingStatus, data)
+            return cast(datetime.datetime | None | Unset, data)
 
-        status = _parse_status(d.pop("status"))
+        completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        _created_at = d.pop("created_at", UNSET)
+        created_at: datetime.datetime | Unset
+        if isinstance(_created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = datetime.datetime.fromisoformat(_created_at)
 
-        urls = TrainingUrls.from_dict(d.pop("urls"))
+        def _parse_error(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        error = _parse_error(d.pop("error", UNSET))
+
+        _input_ = d.pop("input", UNSET)
+        input_: TrainingInput | Unset
+        if isinstance(_input_, Unset):
+            input_ = UNSET
+        else:
+            input_ = TrainingInput.from_dict(_input_)
+
+        def _parse_logs(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        logs = _parse_logs(d.pop("logs", UNSET))
+
+        def _parse_metrics(data: object) -> None | TrainingMetrics | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                metrics_type_0 = TrainingMetrics.from_dict(data)
+
+                return metrics_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | TrainingMetrics | Unset, data)
+
+        metrics = _parse_metrics(d.pop("metrics", UNSET))
+
+        model = d.pop("model", UNSET)
 
         def _parse_output(data: object) -> None | TrainingOutput | Unset:
             if data is None:
@@ -211,24 +271,6 @@ class Training:
             return cast(None | TrainingOutput | Unset, data)
 
         output = _parse_output(d.pop("output", UNSET))
-
-        def _parse_logs(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logs = _parse_logs(d.pop("logs", UNSET))
-
-        def _parse_error(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        error = _parse_error(d.pop("error", UNSET))
 
         def _parse_source(data: object) -> str | TrainingSource | Unset:
             if isinstance(data, Unset):
@@ -262,55 +304,45 @@ class Training:
 
         started_at = _parse_started_at(d.pop("started_at", UNSET))
 
-        def _parse_completed_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
+        def _parse_status(data: object) -> str | TrainingStatus | Unset:
             if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                completed_at_type_0 = datetime.datetime.fromisoformat(data)
+                status_type_0 = TrainingStatus(data)
 
-                return completed_at_type_0
+                return status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(str | TrainingStatus | Unset, data)
 
-        completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
+        status = _parse_status(d.pop("status", UNSET))
 
-        def _parse_metrics(data: object) -> None | TrainingMetrics | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metrics_type_0 = TrainingMetrics.from_dict(data)
+        _urls = d.pop("urls", UNSET)
+        urls: TrainingUrls | Unset
+        if isinstance(_urls, Unset):
+            urls = UNSET
+        else:
+            urls = TrainingUrls.from_dict(_urls)
 
-                return metrics_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TrainingMetrics | Unset, data)
-
-        metrics = _parse_metrics(d.pop("metrics", UNSET))
+        version = d.pop("version", UNSET)
 
         training = cls(
             id=id,
-            model=model,
-            version=version,
-            input_=input_,
-            status=status,
+            completed_at=completed_at,
             created_at=created_at,
-            urls=urls,
-            output=output,
-            logs=logs,
             error=error,
+            input_=input_,
+            logs=logs,
+            metrics=metrics,
+            model=model,
+            output=output,
             source=source,
             started_at=started_at,
-            completed_at=completed_at,
-            metrics=metrics,
+            status=status,
+            urls=urls,
+            version=version,
         )
 
         training.additional_properties = d

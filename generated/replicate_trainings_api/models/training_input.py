@@ -11,7 +11,7 @@ T = TypeVar("T", bound="TrainingInput")
 
 @_attrs_define
 class TrainingInput:
-    """The input parameters used for the training."""
+    """The input parameters used for the training"""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
