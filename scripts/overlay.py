@@ -122,12 +122,13 @@ def update(node: Json, action: Action, where: str) -> None:
 def merge(
     node: dict[str, Json], changes: Mapping[str, Json], expect: Json, where: str, action: Action
 ) -> None:
-    """Merge recursively; replacing a value needs x-expect to name it (or be documentation)."""
+    """Merge recursively (a {$ref} is one value, never merged into); replacing a value needs
+    x-expect to name it, unless it is documentation."""
     expected = expect if isinstance(expect, dict) else {}
     for key, value in changes.items():
         if key not in node:
             node[key] = copy.deepcopy(value)
-        elif isinstance(node[key], dict) and isinstance(value, dict):
+        elif isinstance(node[key], dict) and isinstance(value, dict) and "$ref" not in value:
             merge(node[key], value, expected.get(key), f"{where}[{key!r}]", action)
         elif node[key] != value:
             if key not in DOCUMENTATION and key not in expected:

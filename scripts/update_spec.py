@@ -107,10 +107,26 @@ def curate(extracted: Json, overlay: Mapping[str, Json]) -> Json:
         actions = parse_actions(overlay)
     except OverlayError as error:
         raise UpdateError(f"overlay: {error}") from error
-    check_deviations(overlay, [action.deviation for action in actions])
-    name_schemas(document, overlay.get("x-schema-names"))
+    naming = parse_naming(overlay.get("x-schema-names"))
+    used = [action.deviation for action in actions] + ([naming[0]] if naming else [])
+    check_deviations(overlay, used)
+    if naming is not None:
+        name_schemas(document, *naming)
     apply_actions(document, actions)
     return document
+
+
+def parse_naming(naming: Json) -> tuple[str, dict[str, str]] | None:
+    """The checked `x-schema-names`: its deviation, and each name's JSONPath target."""
+    if naming is None:
+        return None
+    deviation = naming.get("x-deviation") if isinstance(naming, dict) else None
+    names = naming.get("schemas") if isinstance(naming, dict) else None
+    if not (isinstance(deviation, str) and isinstance(names, dict)):
+        raise UpdateError("overlay: `x-schema-names` needs `x-deviation` and a `schemas` mapping")
+    if not all(isinstance(target, str) for target in names.values()):
+        raise UpdateError("overlay: each of `x-schema-names` needs a JSONPath target")
+    return deviation, {str(name): target for name, target in names.items()}
 
 
 def check_deviations(overlay: Mapping[str, Json], used: list[str]) -> None:
@@ -119,8 +135,7 @@ def check_deviations(overlay: Mapping[str, Json], used: list[str]) -> None:
     if not isinstance(entries, list):
         raise UpdateError("overlay: expected an `x-deviations` list")
     known = {entry.get("id") for entry in entries if isinstance(entry, dict)}
-    naming = overlay.get("x-schema-names")
-    applied = set(used) | ({naming.get("x-deviation")} if isinstance(naming, dict) else set())
+    applied = set(used)
     if unknown := sorted(map(str, applied - known)):
         raise UpdateError(f"overlay: actions name unrecorded deviations: {', '.join(unknown)}")
     if idle := sorted(map(str, known - applied)):
@@ -201,13 +216,8 @@ def security_requirements(document: Json) -> Iterator[Mapping[str, Json]]:
 # -- name -----------------------------------------------------------------------------
 
 
-def name_schemas(document: Json, naming: Json) -> None:
+def name_schemas(document: Json, deviation: str, names: Mapping[str, str]) -> None:
     """Make each named target a component schema of that name, pointed to by $refs."""
-    if naming is None:
-        return
-    deviation, names = (naming.get("x-deviation"), naming.get("schemas"))
-    if not (isinstance(deviation, str) and isinstance(names, dict)):
-        raise UpdateError("overlay: `x-schema-names` needs `x-deviation` and a `schemas` mapping")
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name, target in names.items():
         matches = select(document, target)
