@@ -1,11 +1,12 @@
 """Rebuild openapi.yaml from Replicate's published spec and the recorded deviations.
 
-Four steps, all mechanical: extract upstream's training operations and the components
-they use; name the schemas (`x-schema-names` of openapi-overlay.yaml); apply the
-overlay's actions (scripts/overlay.py), which stop, naming the deviation, where upstream
-no longer fits one; write canonical YAML (known OpenAPI keys in a fixed order, the rest
-as upstream has them; multi-line text as literal blocks). The extracted upstream part is
-kept as upstream-trainings.json, so `--check` needs nothing outside the repository.
+Five steps, all mechanical: extract upstream's training operations and the components
+they use; spell 3.0's `nullable: true` as 3.1's `type: [.., "null"]`; name the schemas
+(`x-schema-names` of openapi-overlay.yaml); apply the overlay's actions
+(scripts/overlay.py), which stop, naming the deviation, where upstream no longer fits one;
+write canonical YAML (known OpenAPI keys in a fixed order, the rest as upstream has them;
+multi-line text as literal blocks, lists of scalars on one line). The extracted upstream
+part is kept as upstream-trainings.json, so `--check` needs nothing outside the repository.
 
     python scripts/update_spec.py UPSTREAM     # write openapi.yaml and upstream-trainings.json
     python scripts/update_spec.py --check      # exit 1 if openapi.yaml is not what they make
@@ -33,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
 
 from scripts.drift import is_training_route, parse_yaml  # noqa: E402
 from scripts.overlay import (  # noqa: E402
+    DOCUMENTATION,
     DeviationConflict,
     OverlayError,
     apply_actions,
@@ -103,6 +105,7 @@ def load(path: Path) -> Json:
 def curate(extracted: Json, overlay: Mapping[str, Json]) -> Json:
     """The curated spec: a copy of the extracted upstream part, schemas named, actions applied."""
     document = copy.deepcopy(extracted)
+    spell_nullable(document)
     try:
         actions = parse_actions(overlay)
     except OverlayError as error:
@@ -213,6 +216,35 @@ def security_requirements(document: Json) -> Iterator[Mapping[str, Json]]:
                 yield from operation.get("security") or []
 
 
+# -- spell ----------------------------------------------------------------------------
+
+
+def spell_nullable(node: Json) -> None:
+    """Spell OpenAPI 3.0's `nullable: true` the 3.1 way, in place: upstream declares 3.1.0
+    but writes `nullable`, which 3.1 drops, so a JSON Schema validator would refuse a null
+    upstream allows. The meaning is unchanged (the drift report reads both alike)."""
+    if isinstance(node, list):
+        for item in node:
+            spell_nullable(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if not key.startswith("x-") and key not in ("example", "examples"):
+            spell_nullable(value)
+    if not isinstance(node.get("nullable"), bool) or not node.pop("nullable"):
+        return
+    kind = node.get("type")
+    if isinstance(kind, str | list):
+        kinds = [kind] if isinstance(kind, str) else kind
+        node["type"] = kinds if "null" in kinds else [*kinds, "null"]
+        if isinstance(node.get("enum"), list) and None not in node["enum"]:
+            node["enum"].append(None)
+    else:  # no type ($ref, anyOf, ...): one of the schema or null
+        inner = {key: node.pop(key) for key in list(node) if key not in DOCUMENTATION}
+        node["anyOf"] = [inner, {"type": "null"}]
+
+
 # -- name -----------------------------------------------------------------------------
 
 
@@ -271,7 +303,14 @@ def represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
+def represent_list(dumper: yaml.SafeDumper, items: list[Json]) -> yaml.SequenceNode:
+    """A list, on one line when it holds only scalars (`type: [string, 'null']`)."""
+    flat = all(item is None or isinstance(item, str | int | float) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flat)
+
+
 Dumper.add_representer(str, represent_text)
+Dumper.add_representer(list, represent_list)
 
 
 def render(document: Json) -> str:
