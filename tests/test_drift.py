@@ -113,6 +113,8 @@ def test_reference_deviations_expected_ones_are_recorded() -> None:
         assert f"trainings.get: response {code} only in ours" in keys
     assert "TrainingUrls.web: property only in ours" in keys
     assert "trainings.create: request body required upstream no, ours yes" in keys
+    assert "Training.id: required upstream no, ours yes" in keys
+    assert "Training.model: required upstream no, ours yes" not in keys  # only `id` is required
 
 
 def test_without_the_record_every_deviation_is_new(

@@ -285,6 +285,7 @@ def test_create_sends_the_body_and_parses_a_starting_training(mode: str, api: Fa
         "stability-ai/sdxl",
         VERSION,
     )
+    assert training.input_ and training.urls  # optional (Unset is falsy): only `id` is required
     assert training.input_.to_dict() == STARTING["input"]
     assert training.status is TrainingStatus.STARTING
     assert training.source is TrainingSource.API
@@ -366,6 +367,7 @@ def test_get_keeps_values_and_fields_the_spec_does_not_know(mode: str, api: Fake
     assert isinstance(training.metrics, TrainingMetrics)
     assert training.metrics.predict_time == 10.5
     assert training.metrics.additional_properties == {"image_count": 24}
+    assert training.urls  # optional (Unset is falsy): only `id` is required
     assert training.urls.additional_properties == {"stream": "https://stream.replicate.com/v1/x"}
 
 
