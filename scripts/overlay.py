@@ -71,11 +71,16 @@ def parse_action(entry: Json) -> Action:
     remove = entry.get("remove", False) is True
     if remove == ("update" in entry):
         raise OverlayError(f"action on {target} needs exactly one of `update`, `remove: true`")
+    check_target(target)
+    return Action(target, deviation, entry.get("update"), remove, entry.get("x-expect"))
+
+
+def check_target(target: str) -> None:
+    """Refuse a target that is not RFC 9535 JSONPath."""
     try:
         JSONPATH.compile(target)
     except JSONPathError as error:
-        raise OverlayError(f"action on {target}: not an RFC 9535 JSONPath: {error}") from error
-    return Action(target, deviation, entry.get("update"), remove, entry.get("x-expect"))
+        raise OverlayError(f"{target}: not an RFC 9535 JSONPath: {error}") from error
 
 
 def select(document: Json, target: str) -> list[JSONPathMatch]:

@@ -38,6 +38,7 @@ from scripts.overlay import (  # noqa: E402
     DeviationConflict,
     OverlayError,
     apply_actions,
+    check_target,
     parse_actions,
     select,
 )
@@ -127,8 +128,13 @@ def parse_naming(naming: Json) -> tuple[str, dict[str, str]] | None:
     names = naming.get("schemas") if isinstance(naming, dict) else None
     if not (isinstance(deviation, str) and isinstance(names, dict)):
         raise UpdateError("overlay: `x-schema-names` needs `x-deviation` and a `schemas` mapping")
-    if not all(isinstance(target, str) for target in names.values()):
-        raise UpdateError("overlay: each of `x-schema-names` needs a JSONPath target")
+    for target in names.values():
+        if not isinstance(target, str):
+            raise UpdateError("overlay: each of `x-schema-names` needs a JSONPath target")
+        try:
+            check_target(target)
+        except OverlayError as error:
+            raise UpdateError(f"overlay: {error}") from error
     return deviation, {str(name): target for name, target in names.items()}
 
 

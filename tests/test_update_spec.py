@@ -315,6 +315,15 @@ RECORD = [{"id": "d", "reason": "r", "keys": []}]
             {"overlay": "1.0.0", "x-deviations": RECORD, "actions": [], "x-schema-names": {}},
             "`x-schema-names` needs `x-deviation` and a `schemas` mapping",
         ),
+        (
+            {
+                "overlay": "1.0.0",
+                "x-deviations": RECORD,
+                "actions": [],
+                "x-schema-names": {"x-deviation": "d", "schemas": {"S": "$..["}},
+            },
+            "$..[: not an RFC 9535 JSONPath",
+        ),
     ],
 )
 def test_a_malformed_overlay_is_refused(overlay_doc: Doc, message: str) -> None:
