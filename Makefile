@@ -5,7 +5,7 @@ PYTHON ?= python3
 STAMP  := $(VENV)/.installed
 UPSTREAM ?= ../shared/reference/replicate-openapi.json
 
-.PHONY: install generate check-generated drift lint typecheck pytest test demo bench clean
+.PHONY: install generate update-spec check-generated drift lint typecheck pytest test demo bench clean
 
 install: $(STAMP)
 
@@ -18,8 +18,12 @@ $(STAMP): requirements-dev.txt pyproject.toml
 generate: install
 	$(PY) scripts/generate.py
 
+update-spec: install
+	$(PY) scripts/update_spec.py $(UPSTREAM)
+
 check-generated: install
 	$(PY) scripts/generate.py --check
+	$(PY) scripts/update_spec.py --check
 
 drift: install
 	$(PY) scripts/drift.py $(UPSTREAM)

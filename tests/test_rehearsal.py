@@ -8,7 +8,6 @@ scratch-generated package.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -20,10 +19,7 @@ from typing import Any
 
 import pytest
 
-from scripts import generate
-
-with contextlib.suppress(ImportError):
-    from scripts import update_spec
+from scripts import generate, update_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = ROOT.parent / "shared" / "reference" / "replicate-openapi.json"
@@ -90,6 +86,13 @@ def test_new_fields_and_a_status_reach_training_with_no_hand_edit(tmp_path: Path
     spec = tmp_path / "openapi.yaml"
 
     update_spec.update_spec(upstream, spec)
+    drift = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "drift.py"), str(upstream), "--ours", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert drift.returncode == 0, drift.stdout  # nothing new, nothing stale
     scratch = tmp_path / "gen"
     scratch.mkdir()
     package = generate.generate_into(scratch, spec)

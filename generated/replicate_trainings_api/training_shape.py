@@ -23,10 +23,10 @@ __all__ = [
     "RUNNING_STATUSES",
     "TERMINAL_STATUSES",
     "TRAINING_FIELDS",
-    "TrainingStatus",
     "TrainingSource",
-    "TrainingOutput",
+    "TrainingStatus",
     "TrainingMetrics",
+    "TrainingOutput",
     "TrainingURLs",
     "TrainingShape",
     "UnreadableField",
@@ -66,6 +66,18 @@ class FieldSpec:
     """A nested object's fields."""
 
 
+class TrainingSource(StrEnum):
+    """The values of `TrainingSource` this version knows; the API may send others."""
+
+    WEB = "web"
+    API = "api"
+
+
+_TRAININGSOURCE_VALUES: dict[str, TrainingSource] = {
+    member.value: member for member in TrainingSource
+}
+
+
 class TrainingStatus(StrEnum):
     """The values of `TrainingStatus` this version knows; the API may send others."""
 
@@ -100,92 +112,8 @@ RUNNING_STATUSES: frozenset[TrainingStatus] = frozenset(
 """The known statuses a training moves on from."""
 
 
-class TrainingSource(StrEnum):
-    """The values of `TrainingSource` this version knows; the API may send others."""
-
-    WEB = "web"
-    API = "api"
-
-
-_TRAININGSOURCE_VALUES: dict[str, TrainingSource] = {
-    member.value: member for member in TrainingSource
-}
-
-
-class TrainingOutput:
-    """The `TrainingOutput` object."""
-
-    __slots__ = (
-        "_version",
-        "_weights",
-    )
-    _version: str | None
-    _weights: str | None
-
-    def __init__(
-        self,
-        version: str | None = None,
-        weights: str | None = None,
-    ) -> None:
-        self._version = version
-        self._weights = weights
-
-    @classmethod
-    def _read(
-        cls, data: dict[str, Any], report: Report, training_id: object, path: str
-    ) -> Self:
-        self = cls.__new__(cls)
-        get = data.get
-        value = get("version")
-        if type(value) is not str:
-            if value is not None or "version" in data:
-                report(training_id, path + "version", value, "a string")
-            value = None
-        self._version = value
-
-        value = get("weights")
-        if type(value) is not str:
-            if value is not None or "weights" in data:
-                report(training_id, path + "weights", value, "a string")
-            value = None
-        self._weights = value
-
-        return self
-
-    def _values(self) -> tuple[Any, ...]:
-        return (
-            self._version,
-            self._weights,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        assert isinstance(other, TrainingOutput)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return f"TrainingOutput(version={self._version!r}, weights={self._weights!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), self._values())
-
-    @property
-    def version(self) -> str | None:
-        """The model version the training created."""
-        return self._version
-
-    @property
-    def weights(self) -> str | None:
-        """The URL of the trained weights."""
-        return self._weights
-
-
 class TrainingMetrics:
-    """The `TrainingMetrics` object."""
+    """Metrics about the training process"""
 
     __slots__ = (
         "_predict_time",
@@ -258,35 +186,107 @@ class TrainingMetrics:
 
     @property
     def predict_time(self) -> float | None:
-        """CPU or GPU seconds the training used while running."""
+        """The amount of CPU or GPU time, in seconds, that the training used while running"""
         return self._predict_time
 
     @property
     def total_time(self) -> float | None:
-        """Seconds the training took to complete, waiting included."""
+        """The total time, in seconds, that the training took to complete"""
         return self._total_time
 
 
-class TrainingURLs:
-    """The `TrainingUrls` object."""
+class TrainingOutput:
+    """The output of the training process"""
 
     __slots__ = (
-        "_get",
+        "_version",
+        "_weights",
+    )
+    _version: str | None
+    _weights: str | None
+
+    def __init__(
+        self,
+        version: str | None = None,
+        weights: str | None = None,
+    ) -> None:
+        self._version = version
+        self._weights = weights
+
+    @classmethod
+    def _read(
+        cls, data: dict[str, Any], report: Report, training_id: object, path: str
+    ) -> Self:
+        self = cls.__new__(cls)
+        get = data.get
+        value = get("version")
+        if type(value) is not str:
+            if value is not None or "version" in data:
+                report(training_id, path + "version", value, "a string")
+            value = None
+        self._version = value
+
+        value = get("weights")
+        if type(value) is not str:
+            if value is not None or "weights" in data:
+                report(training_id, path + "weights", value, "a string")
+            value = None
+        self._weights = value
+
+        return self
+
+    def _values(self) -> tuple[Any, ...]:
+        return (
+            self._version,
+            self._weights,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, TrainingOutput)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"TrainingOutput(version={self._version!r}, weights={self._weights!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._values())
+
+    @property
+    def version(self) -> str | None:
+        """The version of the model created by the training"""
+        return self._version
+
+    @property
+    def weights(self) -> str | None:
+        """The weights of the trained model"""
+        return self._weights
+
+
+class TrainingURLs:
+    """URLs for interacting with the training"""
+
+    __slots__ = (
         "_cancel",
+        "_get",
         "_web",
     )
-    _get: str | None
     _cancel: str | None
+    _get: str | None
     _web: str | None
 
     def __init__(
         self,
-        get: str | None = None,
         cancel: str | None = None,
+        get: str | None = None,
         web: str | None = None,
     ) -> None:
-        self._get = get
         self._cancel = cancel
+        self._get = get
         self._web = web
 
     @classmethod
@@ -295,19 +295,19 @@ class TrainingURLs:
     ) -> Self:
         self = cls.__new__(cls)
         get = data.get
-        value = get("get")
-        if type(value) is not str:
-            if value is not None or "get" in data:
-                report(training_id, path + "get", value, "a string")
-            value = None
-        self._get = value
-
         value = get("cancel")
         if type(value) is not str:
             if value is not None or "cancel" in data:
                 report(training_id, path + "cancel", value, "a string")
             value = None
         self._cancel = value
+
+        value = get("get")
+        if type(value) is not str:
+            if value is not None or "get" in data:
+                report(training_id, path + "get", value, "a string")
+            value = None
+        self._get = value
 
         value = get("web")
         if type(value) is not str:
@@ -320,8 +320,8 @@ class TrainingURLs:
 
     def _values(self) -> tuple[Any, ...]:
         return (
-            self._get,
             self._cancel,
+            self._get,
             self._web,
         )
 
@@ -337,8 +337,8 @@ class TrainingURLs:
     def __repr__(self) -> str:
         return (
             f"TrainingURLs("
-            f"get={self._get!r}"
-            f", cancel={self._cancel!r}"
+            f"cancel={self._cancel!r}"
+            f", get={self._get!r}"
             f", web={self._web!r}"
             ")"
         )
@@ -347,14 +347,14 @@ class TrainingURLs:
         return (type(self), self._values())
 
     @property
-    def get(self) -> str | None:
-        """URL to get the training."""
-        return self._get
+    def cancel(self) -> str | None:
+        """URL to cancel the training"""
+        return self._cancel
 
     @property
-    def cancel(self) -> str | None:
-        """URL to cancel the training."""
-        return self._cancel
+    def get(self) -> str | None:
+        """URL to get the training details"""
+        return self._get
 
     @property
     def web(self) -> str | None:
@@ -366,104 +366,70 @@ class TrainingShape:
     """The `Training` object."""
 
     __slots__ = (
-        "_id",
-        "_model",
-        "_version",
-        "_input",
-        "_output",
-        "_logs",
-        "_error",
-        "_status",
-        "_source",
-        "_created_at",
-        "_started_at",
         "_completed_at",
+        "_created_at",
+        "_error",
+        "_id",
+        "_input",
+        "_logs",
         "_metrics",
+        "_model",
+        "_output",
+        "_source",
+        "_started_at",
+        "_status",
         "_urls",
+        "_version",
         "_report",
     )
-    _id: str
-    _model: str | None
-    _version: str | None
-    _input: Mapping[str, Any]
-    _output: TrainingOutput | None | dict[str, Any]
-    """Read on first use: a listing reads a few fields of thousands of trainings."""
-    _logs: str | None
-    _error: str | None
-    _status: TrainingStatus | str | None
-    _source: TrainingSource | str | None
-    _created_at: datetime | None
-    _started_at: datetime | None
     _completed_at: datetime | None
+    _created_at: datetime | None
+    _error: str | None
+    _id: str
+    _input: Mapping[str, Any]
+    _logs: str | None
     _metrics: TrainingMetrics | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
+    _model: str | None
+    _output: TrainingOutput | None | dict[str, Any]
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
+    _source: TrainingSource | str | None
+    _started_at: datetime | None
+    _status: TrainingStatus | str | None
     _urls: TrainingURLs | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
+    _version: str | None
     _report: Report
 
     @property
-    def id(self) -> str:
-        """The unique ID of the training."""
-        return self._id
-
-    @property
-    def model(self) -> str | None:
-        """The name of the model, as `owner/name`."""
-        return self._model
-
-    @property
-    def version(self) -> str | None:
-        """The ID of the model version used for training."""
-        return self._version
-
-    @property
-    def input(self) -> Mapping[str, Any]:
-        """The input parameters used for the training."""
-        return self._input
-
-    @property
-    def output(self) -> TrainingOutput | None:
-        """What the training produced; null until it succeeds."""
-        value = self._output
-        if isinstance(value, dict):
-            value = TrainingOutput._read(value, self._report, self._id, "output.")
-            self._output = value
-        return value
-
-    @property
-    def logs(self) -> str | None:
-        """The logs from the training process."""
-        return self._logs
-
-    @property
-    def error(self) -> str | None:
-        """Error message if the training failed."""
-        return self._error
-
-    @property
-    def status(self) -> TrainingStatus | str | None:
-        """The current status. `canceled`: canceled by the user or at its deadline while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API."""
-        return self._status
-
-    @property
-    def source(self) -> TrainingSource | str | None:
-        """How the training was created. Open, like `status`."""
-        return self._source
+    def completed_at(self) -> datetime | None:
+        """The time when the training completed"""
+        return self._completed_at
 
     @property
     def created_at(self) -> datetime | None:
-        """The time when the training was created."""
+        """The time when the training was created"""
         return self._created_at
 
     @property
-    def started_at(self) -> datetime | None:
-        """The time when the training started."""
-        return self._started_at
+    def error(self) -> str | None:
+        """Error message if the training failed"""
+        return self._error
 
     @property
-    def completed_at(self) -> datetime | None:
-        """The time when the training completed."""
-        return self._completed_at
+    def id(self) -> str:
+        """The unique ID of the training"""
+        return self._id
+
+    @property
+    def input(self) -> Mapping[str, Any]:
+        """The input parameters used for the training"""
+        return self._input
+
+    @property
+    def logs(self) -> str | None:
+        """The logs from the training process"""
+        return self._logs
 
     @property
     def metrics(self) -> TrainingMetrics | None:
@@ -475,12 +441,46 @@ class TrainingShape:
         return value
 
     @property
+    def model(self) -> str | None:
+        """The name of the model in the format owner/name"""
+        return self._model
+
+    @property
+    def output(self) -> TrainingOutput | None:
+        """What the training produced; null until it succeeds."""
+        value = self._output
+        if isinstance(value, dict):
+            value = TrainingOutput._read(value, self._report, self._id, "output.")
+            self._output = value
+        return value
+
+    @property
+    def source(self) -> TrainingSource | str | None:
+        """How the training was created. Open, like `status`."""
+        return self._source
+
+    @property
+    def started_at(self) -> datetime | None:
+        """The time when the training started"""
+        return self._started_at
+
+    @property
+    def status(self) -> TrainingStatus | str | None:
+        """The current status. `canceled`: canceled by the user or at its deadline while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API."""
+        return self._status
+
+    @property
     def urls(self) -> TrainingURLs | None:
         value = self._urls
         if isinstance(value, dict):
             value = TrainingURLs._read(value, self._report, self._id, "urls.")
             self._urls = value
         return value
+
+    @property
+    def version(self) -> str | None:
+        """The ID of the model version used for training"""
+        return self._version
 
 
 _T = TypeVar("_T", bound=TrainingShape)
@@ -492,70 +492,17 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     self._report = report
     get = data.get
     training_id = get("id")
-    value = get("id")
-    if type(value) is not str:
-        raise UnreadableField("id", data, "a string")
-    self._id = value
-
-    value = get("model")
-    if type(value) is not str:
-        if value is not None or "model" in data:
-            report(training_id, "model", value, "a string")
-        value = None
-    self._model = value
-
-    value = get("version")
-    if type(value) is not str:
-        if value is not None or "version" in data:
-            report(training_id, "version", value, "a string")
-        value = None
-    self._version = value
-
-    value = get("input")
-    if type(value) is not dict:
-        if value is not None or "input" in data:
-            report(training_id, "input", value, "an object")
-        value = _EMPTY
-    self._input = value
-
-    value = get("output")
-    if type(value) is not dict:
-        if value is not None:
-            report(training_id, "output", value, "an object or null")
-        value = None
-    self._output = value
-
-    value = get("logs")
-    if type(value) is not str:
-        if value is not None:
-            report(training_id, "logs", value, "a string or null")
-        value = None
-    self._logs = value
-
-    value = get("error")
-    if type(value) is not str:
-        if value is not None:
-            report(training_id, "error", value, "a string or null")
-        value = None
-    self._error = value
-
-    value = get("status")
+    value = get("completed_at")
     if type(value) is str:
-        value = _TRAININGSTATUS_VALUES.get(value, value)
+        parsed = _timestamp(value)
+        if parsed is None:
+            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
+        value = parsed
     else:
-        if value is not None or "status" in data:
-            report(training_id, "status", value, "a string")
+        if value is not None:
+            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
         value = None
-    self._status = value
-
-    value = get("source")
-    if type(value) is str:
-        value = _TRAININGSOURCE_VALUES.get(value, value)
-    else:
-        if value is not None or "source" in data:
-            report(training_id, "source", value, "a string")
-        value = None
-    self._source = value
+    self._completed_at = value
 
     value = get("created_at")
     if type(value) is str:
@@ -569,6 +516,62 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
         value = None
     self._created_at = value
 
+    value = get("error")
+    if type(value) is not str:
+        if value is not None:
+            report(training_id, "error", value, "a string or null")
+        value = None
+    self._error = value
+
+    value = get("id")
+    if type(value) is not str:
+        raise UnreadableField("id", data, "a string")
+    self._id = value
+
+    value = get("input")
+    if type(value) is not dict:
+        if value is not None or "input" in data:
+            report(training_id, "input", value, "an object")
+        value = _EMPTY
+    self._input = value
+
+    value = get("logs")
+    if type(value) is not str:
+        if value is not None:
+            report(training_id, "logs", value, "a string or null")
+        value = None
+    self._logs = value
+
+    value = get("metrics")
+    if type(value) is not dict:
+        if value is not None:
+            report(training_id, "metrics", value, "an object or null")
+        value = None
+    self._metrics = value
+
+    value = get("model")
+    if type(value) is not str:
+        if value is not None or "model" in data:
+            report(training_id, "model", value, "a string")
+        value = None
+    self._model = value
+
+    value = get("output")
+    if type(value) is not dict:
+        if value is not None:
+            report(training_id, "output", value, "an object or null")
+        value = None
+    self._output = value
+
+    value = get("source")
+    if type(value) is str:
+        value = _TRAININGSOURCE_VALUES.get(value, value)
+    else:
+        if value is not None or "source" in data:
+            report(training_id, "source", value, "a string")
+        value = None
+    self._source = value
+
     value = get("started_at")
     if type(value) is str:
         parsed = _timestamp(value)
@@ -581,24 +584,14 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
         value = None
     self._started_at = value
 
-    value = get("completed_at")
+    value = get("status")
     if type(value) is str:
-        parsed = _timestamp(value)
-        if parsed is None:
-            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
-        value = parsed
+        value = _TRAININGSTATUS_VALUES.get(value, value)
     else:
-        if value is not None:
-            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
+        if value is not None or "status" in data:
+            report(training_id, "status", value, "a string")
         value = None
-    self._completed_at = value
-
-    value = get("metrics")
-    if type(value) is not dict:
-        if value is not None:
-            report(training_id, "metrics", value, "an object or null")
-        value = None
-    self._metrics = value
+    self._status = value
 
     value = get("urls")
     if type(value) is not dict:
@@ -607,10 +600,38 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
         value = None
     self._urls = value
 
+    value = get("version")
+    if type(value) is not str:
+        if value is not None or "version" in data:
+            report(training_id, "version", value, "a string")
+        value = None
+    self._version = value
+
     return self
 
 
 TRAINING_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "completed_at",
+        "completed_at",
+        "datetime",
+        nullable=True,
+        required=False,
+    ),
+    FieldSpec(
+        "created_at",
+        "created_at",
+        "datetime",
+        nullable=False,
+        required=False,
+    ),
+    FieldSpec(
+        "error",
+        "error",
+        "str",
+        nullable=True,
+        required=False,
+    ),
     FieldSpec(
         "id",
         "id",
@@ -619,23 +640,46 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
         required=True,
     ),
     FieldSpec(
-        "model",
-        "model",
-        "str",
-        nullable=False,
-        required=False,
-    ),
-    FieldSpec(
-        "version",
-        "version",
-        "str",
-        nullable=False,
-        required=False,
-    ),
-    FieldSpec(
         "input",
         "input",
         "map",
+        nullable=False,
+        required=False,
+    ),
+    FieldSpec(
+        "logs",
+        "logs",
+        "str",
+        nullable=True,
+        required=False,
+    ),
+    FieldSpec(
+        "metrics",
+        "metrics",
+        "object",
+        nullable=True,
+        required=False,
+        fields=(
+            FieldSpec(
+                "predict_time",
+                "predict_time",
+                "float",
+                nullable=False,
+                required=False,
+            ),
+            FieldSpec(
+                "total_time",
+                "total_time",
+                "float",
+                nullable=False,
+                required=False,
+            ),
+        ),
+    ),
+    FieldSpec(
+        "model",
+        "model",
+        "str",
         nullable=False,
         required=False,
     ),
@@ -663,16 +707,20 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
         ),
     ),
     FieldSpec(
-        "logs",
-        "logs",
-        "str",
-        nullable=True,
+        "source",
+        "source",
+        "enum",
+        nullable=False,
         required=False,
+        choices=(
+            "web",
+            "api",
+        ),
     ),
     FieldSpec(
-        "error",
-        "error",
-        "str",
+        "started_at",
+        "started_at",
+        "datetime",
         nullable=True,
         required=False,
     ),
@@ -692,61 +740,6 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
         ),
     ),
     FieldSpec(
-        "source",
-        "source",
-        "enum",
-        nullable=False,
-        required=False,
-        choices=(
-            "web",
-            "api",
-        ),
-    ),
-    FieldSpec(
-        "created_at",
-        "created_at",
-        "datetime",
-        nullable=False,
-        required=False,
-    ),
-    FieldSpec(
-        "started_at",
-        "started_at",
-        "datetime",
-        nullable=True,
-        required=False,
-    ),
-    FieldSpec(
-        "completed_at",
-        "completed_at",
-        "datetime",
-        nullable=True,
-        required=False,
-    ),
-    FieldSpec(
-        "metrics",
-        "metrics",
-        "object",
-        nullable=True,
-        required=False,
-        fields=(
-            FieldSpec(
-                "predict_time",
-                "predict_time",
-                "float",
-                nullable=False,
-                required=False,
-            ),
-            FieldSpec(
-                "total_time",
-                "total_time",
-                "float",
-                nullable=False,
-                required=False,
-            ),
-        ),
-    ),
-    FieldSpec(
         "urls",
         "urls",
         "object",
@@ -754,15 +747,15 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
         required=False,
         fields=(
             FieldSpec(
-                "get",
-                "get",
+                "cancel",
+                "cancel",
                 "str",
                 nullable=False,
                 required=False,
             ),
             FieldSpec(
-                "cancel",
-                "cancel",
+                "get",
+                "get",
                 "str",
                 nullable=False,
                 required=False,
@@ -775,6 +768,13 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
                 required=False,
             ),
         ),
+    ),
+    FieldSpec(
+        "version",
+        "version",
+        "str",
+        nullable=False,
+        required=False,
     ),
 )
 """The fields of `Training`, in openapi.yaml's order."""

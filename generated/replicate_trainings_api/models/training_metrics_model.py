@@ -13,10 +13,11 @@ T = TypeVar("T", bound="TrainingMetricsModel")
 
 @_attrs_define
 class TrainingMetricsModel:
-    """
+    """Metrics about the training process
+
     Attributes:
-        predict_time (float | Unset): CPU or GPU seconds the training used while running.
-        total_time (float | Unset): Seconds the training took to complete, waiting included.
+        predict_time (float | Unset): The amount of CPU or GPU time, in seconds, that the training used while running
+        total_time (float | Unset): The total time, in seconds, that the training took to complete
     """
 
     predict_time: float | Unset = UNSET

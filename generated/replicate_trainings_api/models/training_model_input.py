@@ -11,7 +11,7 @@ T = TypeVar("T", bound="TrainingModelInput")
 
 @_attrs_define
 class TrainingModelInput:
-    """The input parameters used for the training."""
+    """The input parameters used for the training"""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -13,10 +13,11 @@ T = TypeVar("T", bound="TrainingOutputModel")
 
 @_attrs_define
 class TrainingOutputModel:
-    """
+    """The output of the training process
+
     Attributes:
-        version (str | Unset): The model version the training created.
-        weights (str | Unset): The URL of the trained weights.
+        version (str | Unset): The version of the model created by the training
+        weights (str | Unset): The weights of the trained model
     """
 
     version: str | Unset = UNSET

@@ -20,8 +20,8 @@ class TrainingPageModel:
     """
     Attributes:
         results (list[TrainingModel]):
-        next_ (None | str | Unset): URL of the next (older) page, or null on the last page.
-        previous (None | str | Unset): URL of the previous (newer) page, or null on the first page.
+        next_ (None | str | Unset): URL to the next page of results
+        previous (None | str | Unset): URL to the previous page of results
     """
 
     results: list[TrainingModel]

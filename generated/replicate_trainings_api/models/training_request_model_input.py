@@ -11,7 +11,7 @@ T = TypeVar("T", bound="TrainingRequestModelInput")
 
 @_attrs_define
 class TrainingRequestModelInput:
-    """Inputs to the model's `train()` function."""
+    """An object containing inputs to the Cog model's `train()` function."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

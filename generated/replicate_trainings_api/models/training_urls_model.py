@@ -13,32 +13,33 @@ T = TypeVar("T", bound="TrainingUrlsModel")
 
 @_attrs_define
 class TrainingUrlsModel:
-    """
+    """URLs for interacting with the training
+
     Attributes:
-        get (str | Unset): URL to get the training.
-        cancel (str | Unset): URL to cancel the training.
+        cancel (str | Unset): URL to cancel the training
+        get (str | Unset): URL to get the training details
         web (str | Unset): The training's page on the website.
     """
 
-    get: str | Unset = UNSET
     cancel: str | Unset = UNSET
+    get: str | Unset = UNSET
     web: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        get = self.get
-
         cancel = self.cancel
+
+        get = self.get
 
         web = self.web
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if get is not UNSET:
-            field_dict["get"] = get
         if cancel is not UNSET:
             field_dict["cancel"] = cancel
+        if get is not UNSET:
+            field_dict["get"] = get
         if web is not UNSET:
             field_dict["web"] = web
 
@@ -47,15 +48,15 @@ class TrainingUrlsModel:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get = d.pop("get", UNSET)
-
         cancel = d.pop("cancel", UNSET)
+
+        get = d.pop("get", UNSET)
 
         web = d.pop("web", UNSET)
 
         training_urls_model = cls(
-            get=get,
             cancel=cancel,
+            get=get,
             web=web,
         )
 
