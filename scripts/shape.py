@@ -166,6 +166,12 @@ class _Builder:
 
     def enum_of(self, name: str, schema: dict[str, Any]) -> Enum:
         if name not in self.enums:
+            listed = [*schema.get("x-terminal", []), *schema.get("x-running", [])]
+            unknown = sorted(set(listed) - set(map(str, schema["enum"])))
+            if unknown:
+                raise ShapeError(
+                    f"{name}: x-terminal/x-running name values not in its enum: {unknown}"
+                )
             self.enums[name] = Enum(
                 name=CLASS_NAMES.get(name, name),
                 values=[str(v) for v in schema["enum"]],
