@@ -133,7 +133,8 @@ def arguments() -> Iterator[None]:
 
 
 def _session() -> _Session:
-    return click.get_current_context().ensure_object(_Session)
+    """The session the group made (a fresh one when a command is invoked on its own)."""
+    return click.get_current_context().find_object(_Session) or _Session(debug=False)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
@@ -301,14 +302,13 @@ def list_(limit: int | None, statuses: tuple[str, ...], as_json: bool) -> None:
 
     async def job(client: AsyncClient) -> int:
         shown = 0
-        if limit is None or shown < limit:
-            async for training in client.trainings.list():
-                if wanted and status_of(training).lower() not in wanted:
-                    continue
-                session.print(to_json(training) if as_json else row(training))
-                shown += 1
-                if limit is not None and shown >= limit:
-                    break
+        async for training in client.trainings.list():  # fetches pages only as needed
+            if wanted and status_of(training).lower() not in wanted:
+                continue
+            session.print(to_json(training) if as_json else row(training))
+            shown += 1
+            if shown == limit:
+                break
         return SUCCEEDED
 
     session.run(job)
@@ -380,23 +380,26 @@ async def _follow_job(
 ) -> int:
     """Follow `training` to its end; print states as asked, then the summary; the exit code.
 
-    `lines`: print each status change and new log line (`watch`, `--follow`), as JSON
-    lines under `as_json`. `seen`: a state already printed.
+    `lines`: print each status change and new log line (`watch`, `--follow`), or under
+    `as_json` each new state as a JSON line. `seen`: a state already printed.
     """
     session.training_id = training.id  # from now on, Ctrl-C says it is still running
     changes = Changes(seen)
     line = StatusLine(training)
+    printed = None if seen is None else (seen.status, seen.logs)
 
     def on_state(state: Training) -> None:
+        nonlocal printed
         line.update(state)
         if not lines:
             return
-        status = changes.new_status(state)
-        fresh = changes.new_lines(state)
         if as_json:
-            if status is not None or fresh:
+            if (state.status, state.logs) != printed:
+                printed = (state.status, state.logs)
                 session.print(to_json(state))
             return
+        status = changes.new_status(state)
+        fresh = changes.new_lines(state)
         shown = [Text(text) for text in fresh]
         if status is not None:
             # a new status heads the lines it brought, an ending closes them
