@@ -292,15 +292,18 @@ def test_wait_for_a_canceled_training_exits_1(
     assert result.shown[-1].startswith(f"Training {training_id} canceled after ")
 
 
+@ON_BOTH
 def test_wait_json_prints_the_final_state(
-    local_replicate: LocalReplicate, env: dict[str, str]
+    local_replicate: LocalReplicate, env: dict[str, str], tty: bool
 ) -> None:
     training_id = local_replicate.create()["id"]
-    result = run(["wait", training_id, "--json", *FAST], env)
-    assert result.code == 0, result.err
-    printed = json.loads(result.out)
+    result = run(["wait", training_id, "--json", *FAST], env, tty=tty)
+    assert result.code == 0, result.text
+    (line,) = result.shown
+    printed = json.loads(line)
     assert printed["status"] == "succeeded"
     assert without_urls(printed) == without_urls(local_replicate.training(training_id))
+    assert "\x1b" not in result.out  # --json: nothing animates, even on a terminal
 
 
 @ON_BOTH
