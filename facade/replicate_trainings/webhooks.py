@@ -40,7 +40,9 @@ What `standardwebhooks` (the scheme's reference implementation, 1.1) does here, 
   mismatch.
 
 Every failure is a `WebhookVerificationError` whose message names the check that failed;
-no message contains the secret. Arguments of the wrong type raise `TypeError` naming
+no message contains the secret. Whatever a sender puts in a header or the body (non-ASCII
+bytes or characters, lone surrogates, any size) verifies or raises that, nothing else,
+since anyone can send a delivery. Arguments of the wrong type raise `TypeError` naming
 the argument, and a bad `tolerance` raises `ValueError`.
 """
 
