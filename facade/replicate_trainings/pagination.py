@@ -75,14 +75,14 @@ class _BadItem:
 
 def _read_page(data: Any) -> tuple[Page, _BadItem | None]:
     """The page with its items up to the first unreadable one, and that one if any."""
-    if type(data) is not dict or type(data.get("results")) is not list:
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ResponseParseError("expected a page object with a 'results' array")
     links = [data.get("next"), data.get("previous")]
-    if any(link is not None and type(link) is not str for link in links):
+    if any(link is not None and not isinstance(link, str) for link in links):
         raise ResponseParseError("a page's 'next' and 'previous' must be URL strings or null")
     items: list[Any] = data["results"]
     results: list[Training] = []
-    bad = None
+    bad: _BadItem | None = None
     parse = Training._from_decoded
     try:
         for item in items:

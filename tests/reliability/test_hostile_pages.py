@@ -6,17 +6,21 @@ that is not a training hands out the items before it, then names the resume curs
 from __future__ import annotations
 
 import json
+import posixpath
 import socket
 import threading
 from collections.abc import AsyncIterable, Callable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from replicate_trainings import AsyncClient, Client, Page, ResponseParseError, Training
 
 from tests import payloads
 
-from ._support import FIGURES
+from ._support import FIGURES, FUZZ
 
 TOKEN = "r8_hostile_pages_token"
 
@@ -83,12 +87,24 @@ def serve() -> Iterator[Callable[[PageFor], RawServer]]:
         server.close()
 
 
+LINK_NEXT = [""]
+"""The `next` link the module's link server puts on its first page (set by each example)."""
+
+
+def _link_page(target: str) -> dict[str, Any]:
+    return page([training(1)], LINK_NEXT[0] if target == "/v1/trainings" else None)
+
+
 def training(n: int) -> dict[str, Any]:
     return payloads.succeeded() | {"id": f"t{n}"}
 
 
 def page(results: list[Any], next_url: str | None = None) -> dict[str, Any]:
     return {"results": results, "next": next_url, "previous": None}
+
+
+LINK_SERVER = RawServer(_link_page)
+"""One raw server for every generated next link (its threads are daemons)."""
 
 
 # -- next links as they will be sent ---------------------------------------------------
@@ -144,6 +160,71 @@ def test_plain_next_links_are_followed(serve: Callable[[PageFor], RawServer]) ->
     with Client(TOKEN, base_url=base, max_retries=0) as client:
         assert [t.id for t in client.trainings.list()] == ["t1", "t2"]
     assert server.targets == ["/v1/trainings", "/v1/trainings?cursor=a%2Fb%2e%25&x=%5C"]
+
+
+PIECES = st.sampled_from(
+    [
+        "/",
+        "..",
+        ".",
+        "%2e",
+        "%2E",
+        "%2f",
+        "%2F",
+        "%5c",
+        "%5C",
+        "\\",
+        "%25",
+        "%",
+        "trainings",
+        "v1",
+        "admin",
+        "@",
+        ":",
+        ";",
+        "%00",
+        "%40",
+        "~",
+        "//",
+        "?",
+        "#",
+        "&",
+        "=",
+        "cursor",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def link_client() -> Iterator[Client]:
+    with Client(TOKEN, base_url=LINK_SERVER.base_url, max_retries=0) as client:
+        yield client
+
+
+@settings(FUZZ, max_examples=300)
+@given(st.lists(PIECES, max_size=8), st.sampled_from(["{base}", "{origin}", "{origin}/v1/"]))
+def test_any_followed_next_link_stays_under_the_base_path_however_decoded(
+    link_client: Client, pieces: list[str], start: str
+) -> None:
+    """Whatever a server or proxy does with the path it receives (percent-decode it once or
+    twice, turn backslashes into slashes, resolve dot segments), a link that is followed
+    stays under /v1 on the same server; anything else is refused before it is sent."""
+    link = start.format(base=LINK_SERVER.base_url, origin=LINK_SERVER.origin) + "".join(pieces)
+    LINK_SERVER.targets.clear()
+    LINK_NEXT[0] = link
+    problem = ""
+    try:
+        list(link_client.trainings.list())
+    except ResponseParseError as error:
+        problem = str(error)
+    assert not problem or "refusing" in problem or "loops" in problem, problem
+    event("followed" if len(LINK_SERVER.targets) > 1 else "refused")
+    for target in LINK_SERVER.targets[1:]:
+        path = target.partition("?")[0]
+        for decoded in (path, unquote(path), unquote(unquote(path))):
+            resolved = posixpath.normpath(decoded.replace("\\", "/"))
+            assert resolved == "/v1" or resolved.startswith("/v1/"), (link, target)
+    FIGURES.count("hostile pages: generated next links followed or refused safely")
 
 
 # -- loops -----------------------------------------------------------------------------
