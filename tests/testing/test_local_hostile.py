@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -209,3 +210,30 @@ def test_an_input_too_deep_to_parse_or_to_send_back_is_refused(depth: int) -> No
 def test_an_injected_fault_is_still_a_500() -> None:
     APP.faults.add(Fault.error(500), operation="list")
     assert CLIENT.get("/v1/trainings", headers=AUTH).status_code == 500
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"GET /v1/trainings HTTP/1.1\r\nX-Note: caf\xe9\r\n", 200),
+        (b"GET /v1/trainings HTTP/1.1\r\nAuthorization: Bearer \xff\r\n", 401),
+        (b"GET /v1/trainings/caf\xe9 HTTP/1.1\r\n", 404),
+        (b"GET /v1/trainings/%ff%fe HTTP/1.1\r\n", 404),
+        (b"POST /v1/trainings/x/cancel HTTP/1.1\r\nContent-Length: nope\r\n", 400),
+    ],
+    ids=["non-ASCII header", "non-ASCII token", "non-ASCII path", "bad UTF-8 escape", "bad length"],
+)
+def test_the_loopback_server_answers_odd_bytes_with_a_4xx(head: bytes, status: int) -> None:
+    """Over a raw socket: bytes httpx would refuse to send still get an answer, never a
+    dropped connection (which a client retries) or a 500."""
+    with LocalReplicate(ticker=False) as app, app.serve() as server:
+        auth = (
+            b"" if b"Authorization" in head else f"Authorization: Bearer {app.token}\r\n".encode()
+        )
+        request = head + auth + b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        with socket.create_connection((server.host, server.port), timeout=10) as connection:
+            connection.sendall(request)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+    assert answer.split(b" ", 2)[1] == str(status).encode(), answer[:300]
