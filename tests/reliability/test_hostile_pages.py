@@ -103,10 +103,6 @@ def page(results: list[Any], next_url: str | None = None) -> dict[str, Any]:
     return {"results": results, "next": next_url, "previous": None}
 
 
-LINK_SERVER = RawServer(_link_page)
-"""One raw server for every generated next link (its threads are daemons)."""
-
-
 # -- next links as they will be sent ---------------------------------------------------
 
 ENCODED_LINKS = {
@@ -196,21 +192,29 @@ PIECES = st.sampled_from(
 
 
 @pytest.fixture(scope="module")
-def link_client() -> Iterator[Client]:
-    with Client(TOKEN, base_url=LINK_SERVER.base_url, max_retries=0) as client:
+def link_server() -> Iterator[RawServer]:
+    """One raw server for every generated next link."""
+    server = RawServer(_link_page)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def link_client(link_server: RawServer) -> Iterator[Client]:
+    with Client(TOKEN, base_url=link_server.base_url, max_retries=0) as client:
         yield client
 
 
 @settings(FUZZ, max_examples=300)
 @given(st.lists(PIECES, max_size=8), st.sampled_from(["{base}", "{origin}", "{origin}/v1/"]))
 def test_any_followed_next_link_stays_under_the_base_path_however_decoded(
-    link_client: Client, pieces: list[str], start: str
+    link_server: RawServer, link_client: Client, pieces: list[str], start: str
 ) -> None:
     """Whatever a server or proxy does with the path it receives (percent-decode it once or
     twice, turn backslashes into slashes, resolve dot segments), a link that is followed
     stays under /v1 on the same server; anything else is refused before it is sent."""
-    link = start.format(base=LINK_SERVER.base_url, origin=LINK_SERVER.origin) + "".join(pieces)
-    LINK_SERVER.targets.clear()
+    link = start.format(base=link_server.base_url, origin=link_server.origin) + "".join(pieces)
+    link_server.targets.clear()
     LINK_NEXT[0] = link
     problem = ""
     try:
@@ -218,8 +222,8 @@ def test_any_followed_next_link_stays_under_the_base_path_however_decoded(
     except ResponseParseError as error:
         problem = str(error)
     assert not problem or "refusing" in problem or "loops" in problem, problem
-    event("followed" if len(LINK_SERVER.targets) > 1 else "refused")
-    for target in LINK_SERVER.targets[1:]:
+    event("followed" if len(link_server.targets) > 1 else "refused")
+    for target in link_server.targets[1:]:
         path = target.partition("?")[0]
         for decoded in (path, unquote(path), unquote(unquote(path))):
             resolved = posixpath.normpath(decoded.replace("\\", "/"))
