@@ -69,23 +69,6 @@ class ClientConfig:
         """The absolute URL of an API path such as '/trainings'."""
         return str(self.base_url) + path
 
-    def owns(self, url: str) -> bool:
-        """True if url is on the configured scheme, host, port and base path."""
-        base = self.base_url
-        try:
-            candidate = httpx.URL(url)
-            return (
-                candidate.scheme == base.scheme
-                and candidate.host == base.host
-                and candidate.port == base.port
-                and (
-                    candidate.path == base.path
-                    or candidate.path.startswith(base.path.rstrip("/") + "/")
-                )
-            )
-        except (httpx.InvalidURL, TypeError, ValueError):
-            return False
-
 
 def _token(value: object) -> str:
     if value is None:

@@ -37,9 +37,10 @@ class Cursor:
             return None
         reverse = raw.startswith("r=1&")
         value = raw.removeprefix("r=1&")
-        if not value.startswith("p=") or not value[2:].isdigit():
-            return None
-        return cls(int(value[2:]), reverse)
+        digits = value.removeprefix("p=")
+        if digits == value or not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+            return None  # not ASCII digits ('p=²'), or more than a position can be
+        return cls(int(digits), reverse)
 
 
 @dataclass(frozen=True, slots=True)
