@@ -70,6 +70,18 @@ def test_the_license_is_mit_as_declared() -> None:
     assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text()
 
 
+def test_the_demo_installs_the_runtime_pins_of_the_development_set() -> None:
+    def pins(name: str) -> set[str]:
+        lines = (ROOT / name).read_text().splitlines()
+        return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+    demo = pins("requirements-demo.txt")
+    assert demo <= pins("requirements-dev.txt")  # the same versions
+    names = {pin.split("==")[0].lower() for pin in demo}
+    assert {"httpx", "attrs", "standardwebhooks"} <= names  # pyproject's dependencies
+    assert not names & {"mypy", "ruff", "schemathesis", "openapi-python-client", "pytest"}
+
+
 @pytest.mark.slow
 def test_a_consumer_of_the_installed_wheel_type_checks_strictly_and_runs(
     dist: Path, tmp_path: Path
