@@ -3,9 +3,11 @@
 Each block runs on its own, in a fresh namespace, as a reader would paste it, in an
 environment where that works: REPLICATE_API_TOKEN and REPLICATE_BASE_URL point at a
 running local server (`replicate_trainings.testing`), REPLICATE_WEBHOOK_SECRET is the
-secret it signs with, and three names stand for what a web framework hands a webhook
-receiver: `headers` and `body` (a real signed delivery) and `secret`. Top-level `await`
-works, as in `python -m asyncio`. A block that is a pytest file (`# conftest.py` and
+secret it signs with, the working directory is a scratch one, and a few names stand for
+what the reader's own app supplies (GIVEN): `headers` and `body` (a real signed webhook
+delivery), `secret`, and the reader's `already_handled(event_id)` and `handle(training)`.
+Top-level `await` works, as in `python -m asyncio`. All the plain blocks of a document,
+together, also pass `mypy --strict`. A block that is a pytest file (`# conftest.py` and
 `# test_*.py` comment lines split it into files, or it just defines `test_` functions)
 runs under pytest in a subprocess, with ResourceWarning an error. A block whose first
 line is `# not run: <why>` is only parsed; keep those rare.
@@ -81,6 +83,21 @@ def blocks(path: Path) -> Iterator[Block]:
 
 ALL_BLOCKS = [block for path in DOCUMENTS for block in blocks(path)]
 
+GIVEN = """\
+from replicate_trainings import Training
+headers: dict[str, str]
+body: bytes
+secret: str
+def already_handled(event_id: str) -> bool: return False
+def handle(training: Training) -> None: ...
+"""
+"""The types of the names every block is given (see `given_names`), for mypy."""
+
+
+def shown_only(block: Block) -> bool:
+    """True for a block marked `# not run: <why>` on its first line."""
+    return NOT_RUN.match(block.source.lstrip().split("\n", 1)[0]) is not None
+
 
 def test_the_documents_have_python_blocks() -> None:
     assert {b.path.name for b in ALL_BLOCKS} >= {"README.md", "testing-server.md", "webhooks.md"}
@@ -118,7 +135,20 @@ def given_names() -> dict[str, Any]:
         "webhook-timestamp": str(int(datetime.now(UTC).timestamp())),
         "webhook-signature": str(signature),
     }
-    return {"headers": headers, "body": body, "secret": DEFAULT_WEBHOOK_SECRET}
+    handled: set[str] = set()
+
+    def already_handled(event_id: str) -> bool:
+        seen = event_id in handled
+        handled.add(event_id)
+        return seen
+
+    return {
+        "headers": headers,
+        "body": body,
+        "secret": DEFAULT_WEBHOOK_SECRET,
+        "already_handled": already_handled,
+        "handle": lambda training: None,
+    }
 
 
 def run_code(block: Block) -> None:
@@ -158,9 +188,11 @@ def run_pytest(block: Block, files: dict[str, str], folder: Path, env: dict[str,
 
 
 @pytest.mark.parametrize("block", ALL_BLOCKS, ids=lambda b: b.name)
-def test_the_block_runs(block: Block, reader_env: dict[str, str], tmp_path: Path) -> None:
-    first_line = block.source.lstrip().split("\n", 1)[0]
-    if NOT_RUN.match(first_line):  # shown, not run (the reason is in the document): parsed
+def test_the_block_runs(
+    block: Block, reader_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # files a snippet writes land in scratch
+    if shown_only(block):  # shown, not run (the reason is in the document): parsed
         compile(block.source, block.name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
         return
     files = block.pytest_files
@@ -168,3 +200,51 @@ def test_the_block_runs(block: Block, reader_env: dict[str, str], tmp_path: Path
         run_code(block)
     else:
         run_pytest(block, files, tmp_path, reader_env)
+
+
+def test_the_demo_runs_and_shows_the_error_message_the_readme_shows() -> None:
+    readme = (ROOT / "README.md").read_text()
+    shown = re.search(r"Messages read like `(404 [^`]*)\(GET /v1/trainings/x\)`", readme)
+    assert shown, "the README's example error message moved"
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(["facade", "generated"])}
+    demo = [sys.executable, "scripts/demo.py"]
+    ran = subprocess.run(demo, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"{shown[1]}(GET /v1/trainings/no-such-training)" in ran.stdout
+    assert "trainings in all" in ran.stdout
+
+
+@pytest.mark.slow
+def test_the_plain_blocks_of_each_document_type_check_strictly(tmp_path: Path) -> None:
+    """Each document's plain blocks, in order, as one module (later blocks may use earlier
+    ones' names), after GIVEN; errors point at the document's lines."""
+    places: dict[str, list[str]] = {}
+    for path in DOCUMENTS:
+        plain = [b for b in blocks(path) if b.pytest_files is None and not shown_only(b)]
+        if not plain:
+            continue
+        module = f"doc_{path.stem.replace('-', '_').lower()}.py"
+        lines = GIVEN.splitlines()
+        places[module] = ["(GIVEN)"] * len(lines)
+        for block in plain:
+            for offset, line in enumerate(block.source.splitlines()):
+                lines.append(line)
+                places[module].append(f"{block.name.rsplit(':', 1)[0]}:{block.line + offset}")
+        (tmp_path / module).write_text("\n".join(lines) + "\n")
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")  # the package as installed, nothing else
+    command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--strict"]
+    command += ["--disable-error-code", "top-level-await", "--cache-dir", str(tmp_path / "c")]
+    checked = subprocess.run(
+        [*command, *sorted(places)],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = []
+    for line in checked.stdout.splitlines():
+        found = re.match(r"(doc_\w+\.py):(\d+): (error|note): (.*)", line)
+        if found:
+            errors.append(f"{places[found[1]][int(found[2]) - 1]}: {found[3]}: {found[4]}")
+    assert checked.returncode == 0 and not errors, "\n".join(errors) or checked.stdout
