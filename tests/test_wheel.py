@@ -63,6 +63,16 @@ def test_the_sdist_holds_the_license_docs_and_both_packages(dist: Path) -> None:
     assert typed <= names
 
 
+def test_the_sdist_builds_the_same_wheel(dist: Path, tmp_path: Path) -> None:
+    with tarfile.open(only(dist, "*.tar.gz")) as sdist:
+        sdist.extractall(tmp_path / "src", filter="data")
+    (source,) = (tmp_path / "src").iterdir()
+    build = [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)]
+    subprocess.run(build, cwd=source, check=True, capture_output=True, timeout=120)
+    rebuilt = zipfile.ZipFile(only(tmp_path, "*.whl")).namelist()
+    assert sorted(rebuilt) == sorted(zipfile.ZipFile(only(dist, "*.whl")).namelist())
+
+
 def test_the_license_is_mit_as_declared() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License")
