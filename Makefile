@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 UPSTREAM ?= ../shared/reference/replicate-openapi.json
 
 .PHONY: install generate update-spec check-generated drift lint typecheck pytest test demo bench clean
@@ -40,8 +41,15 @@ pytest: install
 
 test: lint typecheck check-generated pytest
 
-demo: install
-	$(PY) scripts/demo.py
+# The demo needs only the runtime dependencies (requirements-demo.txt), not the dev tools;
+# it imports the package from the checkout.
+$(DEMO_STAMP): requirements-demo.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	touch $@
+
+demo: $(DEMO_STAMP)
+	PYTHONPATH=facade:generated $(PY) scripts/demo.py
 
 bench: install
 	$(PY) scripts/bench.py

@@ -93,7 +93,7 @@ class APIStatusError(ReplicateError):
         response: httpx.Response,
         title: str | None,
         detail: str | None,
-        body: Any,
+        body: object,
     ) -> None:
         super().__init__(message)
         self.response = response
