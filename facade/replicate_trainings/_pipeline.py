@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -18,7 +19,7 @@ import httpx
 
 from . import errors
 from ._config import ClientConfig
-from ._effects import Program, Send, Sleep
+from ._effects import UNDECODABLE, Program, Send, Sleep
 from ._retry import should_retry_error, should_retry_status
 
 _T = TypeVar("_T")
@@ -29,6 +30,7 @@ MAY_HAVE_ACTED = (
     " The training may have been created: check client.trainings.list() before creating it again."
 )
 _SNIPPET = 200
+_SNIPPET_SOURCE = 64 * 1024
 _STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
     400: errors.BadRequestError,
     401: errors.AuthenticationError,
@@ -50,10 +52,18 @@ class Call:
     idempotent: bool
     params: dict[str, str] | None = None
     body: bytes | None = attrs.field(default=None, repr=False)
+    subject: str | None = None
+    """The id of the training the call is about: an answer about another one is refused."""
 
     @classmethod
     def from_generated(
-        cls, config: ClientConfig, operation: str, kwargs: dict[str, Any], *, idempotent: bool
+        cls,
+        config: ClientConfig,
+        operation: str,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        subject: str | None = None,
     ) -> Call:
         """A call from a generated operation's request description (`_get_kwargs`)."""
         body = kwargs.get("json")
@@ -64,6 +74,7 @@ class Call:
             idempotent=idempotent,
             params=kwargs.get("params") or None,
             body=None if body is None else json.dumps(body, separators=(",", ":")).encode(),
+            subject=subject,
         )
 
 
@@ -90,22 +101,22 @@ def request(
         response: httpx.Response | None = None
         try:
             response = yield send
-        except httpx.DecodingError as exc:  # an answer came; its body cannot be decoded
+        except httpx.DecodingError as exc:  # raised by a transport, before any status is seen
             _log(call, f"failed: {type(exc).__name__}", retries, started)
             message = f"the answer to {call.method} {_path(call)} is unreadable: {exc}"
             if not call.idempotent:
                 message += "." + MAY_HAVE_ACTED
-            raise errors.ResponseParseError(message) from None
+            raise errors.ResponseParseError(scrub(message, config.token)) from None
         except httpx.HTTPError as exc:
             _log(call, f"failed: {type(exc).__name__}", retries, started)
-            failure: errors.ReplicateError = connection_error(exc, call)
+            failure: errors.ReplicateError = connection_error(exc, call, config.token)
             if not should_retry_error(exc, idempotent=call.idempotent):
                 raise failure from exc
         else:
             _log(call, str(response.status_code), retries, started)
             if response.is_success:
-                return _parse_body(response, parse, call)
-            failure = status_error(response, call)
+                return _parse_body(response, parse, call, config.token)
+            failure = status_error(response, call, config.token)
             if not should_retry_status(response.status_code, idempotent=call.idempotent):
                 raise failure
         if retries >= config.retry.max_retries:
@@ -132,22 +143,29 @@ def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
     )
 
 
-def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
+def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call, token: str) -> _T:
     """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
-    data = _json(response)
-    if data is _NOT_JSON:
-        reason = f"not JSON: {_snippet(response)}"
+    data = _NOT_JSON if UNDECODABLE in response.extensions else _json(response)
+    if UNDECODABLE in response.extensions:
+        reason = f"its body cannot be decoded: {response.extensions[UNDECODABLE]}"
+    elif data is _NOT_JSON:
+        reason = f"not JSON: {_snippet(response, token)}"
     else:
         try:
-            return parse(data)
+            parsed = parse(data)
         except errors.ResponseParseError as exc:
             reason = str(exc)
+        else:
+            answered = getattr(parsed, "id", call.subject)
+            if call.subject is None or answered == call.subject:
+                return parsed
+            reason = f"it is about training {answered!r}, not {call.subject!r}"
     message = (
         f"{response.status_code} answer to {call.method} {_path(call)} is unreadable: {reason}"
     )
     if not call.idempotent:
         message += "." + MAY_HAVE_ACTED
-    raise errors.ResponseParseError(message, response=response)
+    raise errors.ResponseParseError(scrub(message, token), response=response)
 
 
 _NOT_JSON: Any = object()
@@ -161,22 +179,33 @@ def _json(response: httpx.Response) -> Any:
         return _NOT_JSON
 
 
-def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
-    """The typed error for a non-success answer, with its problem-details fields."""
+def status_error(response: httpx.Response, call: Call, token: str) -> errors.APIStatusError:
+    """The typed error for a non-success answer, with its problem-details fields.
+
+    The status decides the type, whatever the body: one that cannot be decoded or read is
+    only left out. Server text (title, detail, a snippet) is scrubbed of credentials, as a
+    proxy's error page may echo the request's Authorization header.
+    """
     status = response.status_code
     body = _json(response)
     if body is _NOT_JSON:
         body = None
     problem = body if isinstance(body, dict) else {}
-    title = _text(problem.get("title"))
-    detail = _text(problem.get("detail"))
-    if body is None:
+    title = _text(problem.get("title"), token)
+    detail = _text(problem.get("detail"), token)
+    undecodable = response.extensions.get(UNDECODABLE)
+    if undecodable is not None:
+        body = None
+    elif body is None:
         try:
             body = response.text
         except (UnicodeError, LookupError):  # a declared charset that cannot decode it
             body = response.content.decode("utf-8", "replace")
     reason = title or _reason(status)
-    explanation = detail or ("" if problem else _snippet(response))
+    if undecodable is not None:
+        explanation = f"(a body that cannot be decoded: {undecodable})"
+    else:
+        explanation = detail or ("" if problem else _snippet(response, token))
     message = f"{status} {reason}" + (f": {explanation}" if explanation else "")
     message += f" ({call.method} {_path(call)})"
     kind = _STATUS_ERRORS.get(status) or (
@@ -184,10 +213,10 @@ def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
     )
     if kind is errors.ServerError and not call.idempotent:
         message += MAY_HAVE_ACTED
-    return kind(message, response=response, title=title, detail=detail, body=body)
+    return kind(scrub(message, token), response=response, title=title, detail=detail, body=body)
 
 
-def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnectionError:
+def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.APIConnectionError:
     """The typed error for a request that got no answer."""
     kind = (
         errors.APITimeoutError
@@ -199,7 +228,7 @@ def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnection
         message += f": {error}"
     if not call.idempotent and not should_retry_error(error, idempotent=False):
         message += "." + MAY_HAVE_ACTED
-    return kind(message)
+    return kind(scrub(message, token))
 
 
 def _log(call: Call, outcome: str, retries: int, started: float) -> None:
@@ -226,12 +255,41 @@ def _reason(status: int) -> str:
         return "Unknown Status"
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _text(value: object, token: str) -> str | None:
+    return scrub(value, token) if isinstance(value, str) and value else None
 
 
-def _snippet(response: httpx.Response) -> str:
-    text = " ".join(response.content[: _SNIPPET * 4].decode("utf-8", "replace").split())
+_CREDENTIALS = re.compile(
+    r"""(?ix)
+    ( authorization ["']? \s* [:=] \s* ["']? )  # a header or field named Authorization
+      [^"'\r\n<>,;}]*                           # ... its value, to the end of the line
+    | (?<![A-Za-z0-9]) ( bearer ) \s+ [A-Za-z0-9._~+/=-]+  # a bearer credential anywhere
+    """
+)
+
+
+def scrub(text: str, token: str) -> str:
+    """`text` without the token and without any Authorization value or bearer credential.
+
+    Server text reaches error messages, and a proxy's error page may echo the request's
+    headers: what was sent as a credential never shows in str(error) or a log line.
+    """
+    if token:
+        text = text.replace(token, "[redacted]")
+    return _CREDENTIALS.sub(_redacted, text)
+
+
+def _redacted(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return f"{match.group(1)}[redacted]"
+    return f"{match.group(2)} [redacted]"
+
+
+def _snippet(response: httpx.Response, token: str) -> str:
+    """The start of the body as one line, scrubbed before it is cut (a cut token would
+    no longer be found)."""
+    raw = response.content[:_SNIPPET_SOURCE].decode("utf-8", "replace")
+    text = " ".join(scrub(raw, token).split())
     if not text:
         return "(empty body)"
     return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
