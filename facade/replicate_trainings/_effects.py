@@ -10,13 +10,14 @@ the values it emits.
 
 from __future__ import annotations
 
-import time
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
 import httpx
+
+from ._clock import SYSTEM_CLOCK, Clock
 
 _R = TypeVar("_R")
 _E = TypeVar("_E")
@@ -46,7 +47,10 @@ class Send:
 
 @attrs.frozen
 class Sleep:
+    """Wait `seconds` on `clock` (the config's: a manual one in tests)."""
+
     seconds: float
+    clock: Clock = SYSTEM_CLOCK
 
 
 @attrs.frozen
@@ -102,7 +106,7 @@ def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> I
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
+            effect.clock.sleep(effect.seconds)
         else:
             yield effect.value
 
@@ -147,7 +151,7 @@ async def _drive_async(
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
+            await effect.clock.sleep_async(effect.seconds)
         else:
             yield effect.value
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -87,7 +86,8 @@ def request(
 ) -> Program[_T]:
     """Send `call` until it succeeds or may not be retried; return `parse(json body)`.
 
-    Retries never pass `deadline` (a `time.monotonic()` value), so `wait()` keeps its timeout.
+    Retries never pass `deadline` (a `config.clock.monotonic()` value), so `wait()` keeps
+    its timeout.
     """
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
@@ -95,37 +95,56 @@ def request(
     send = Send(call.method, call.url, headers, call.params, call.body, config.timeout)
     retries = 0
     while True:
-        started = time.monotonic()
+        started = config.clock.monotonic()
         if deadline is not None:  # a request in flight never outlives the wait's deadline
             send = attrs.evolve(send, timeout=_until(config.timeout, deadline - started))
         response: httpx.Response | None = None
+        cause: httpx.HTTPError | None = None
         try:
             response = yield send
         except httpx.DecodingError as exc:  # raised by a transport, before any status is seen
-            _log(call, f"failed: {type(exc).__name__}", retries, started)
+            _log(
+                config,
+                call,
+                f"failed: {type(exc).__name__}",
+                status=None,
+                retries=retries,
+                started=started,
+            )
             message = f"the answer to {call.method} {_path(call)} is unreadable: {exc}"
             if not call.idempotent:
                 message += "." + MAY_HAVE_ACTED
             raise errors.ResponseParseError(scrub(message, config.token)) from None
         except httpx.HTTPError as exc:
-            _log(call, f"failed: {type(exc).__name__}", retries, started)
             failure: errors.ReplicateError = connection_error(exc, call, config.token)
-            if not should_retry_error(exc, idempotent=call.idempotent):
-                raise failure from exc
+            retryable = should_retry_error(exc, idempotent=call.idempotent)
+            outcome, status, cause = f"failed: {type(exc).__name__}", None, exc
         else:
-            _log(call, str(response.status_code), retries, started)
+            status = response.status_code
             if response.is_success:
+                _log(config, call, str(status), status=status, retries=retries, started=started)
                 return _parse_body(response, parse, call, config.token)
             failure = status_error(response, call, config.token)
-            if not should_retry_status(response.status_code, idempotent=call.idempotent):
-                raise failure
-        if retries >= config.retry.max_retries:
-            raise failure
-        delay = config.retry.delay(retries, response)
-        if deadline is not None and time.monotonic() + delay > deadline:
-            raise failure
+            retryable = should_retry_status(status, idempotent=call.idempotent)
+            outcome = str(status)
+        retry_in: float | None = None
+        if retryable and retries < config.retry.max_retries:
+            delay = config.retry.delay(retries, response, rng=config.rng, now=config.clock.time())
+            if deadline is None or config.clock.monotonic() + delay <= deadline:
+                retry_in = delay
+        _log(
+            config,
+            call,
+            outcome,
+            status=status,
+            retries=retries,
+            started=started,
+            retry_in=retry_in,
+        )
+        if retry_in is None:
+            raise failure from cause
         retries += 1
-        yield Sleep(delay)
+        yield Sleep(retry_in, config.clock)
 
 
 def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
@@ -231,17 +250,41 @@ def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.A
     return kind(scrub(message, token))
 
 
-def _log(call: Call, outcome: str, retries: int, started: float) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s: %s %s -> %s (attempt %d, %.1f ms)",
-            call.operation,
-            call.method,
-            httpx.URL(call.url).raw_path.decode("ascii"),
-            outcome,
-            retries + 1,
-            (time.monotonic() - started) * 1000,
-        )
+def _log(
+    config: ClientConfig,
+    call: Call,
+    outcome: str,
+    *,
+    status: int | None,
+    retries: int,
+    started: float,
+    retry_in: float | None = None,
+) -> None:
+    """One DEBUG record per attempt, its facts also as fields of the record (`extra`)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    path = httpx.URL(call.url).raw_path.decode("ascii")
+    elapsed_ms = (config.clock.monotonic() - started) * 1000
+    then = "" if retry_in is None else f", retrying in {retry_in:.3g} s"
+    logger.debug(
+        "%s: %s %s -> %s (attempt %d, %.1f ms%s)",
+        call.operation,
+        call.method,
+        path,
+        outcome,
+        retries + 1,
+        elapsed_ms,
+        then,
+        extra={
+            "operation": call.operation,
+            "method": call.method,
+            "path": path,
+            "status_code": status,
+            "attempt": retries + 1,
+            "elapsed_ms": elapsed_ms,
+            "retry_in": retry_in,
+        },
+    )
 
 
 def _path(call: Call) -> str:

@@ -13,7 +13,7 @@
     │   ├── RateLimitError              429, with `retry_after`
     │   └── ServerError                 5xx and non-standard codes (520, ...)
     ├── ResponseParseError          a success answer whose body cannot be read
-    ├── WaitTimeoutError            `wait()` ran out of time; carries the last state seen
+    ├── WaitTimeoutError            `wait()` ran out of time; the last state seen, or None
     └── WebhookVerificationError    a webhook delivery failed verification
 
 Invalid arguments raise the built-in `ValueError` or `TypeError` before anything is sent.
@@ -22,8 +22,6 @@ Invalid arguments raise the built-in `ValueError` or `TypeError` before anything
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from ._retry import retry_after
 
 if TYPE_CHECKING:
     import httpx
@@ -134,6 +132,8 @@ class RateLimitError(APIStatusError):
     @property
     def retry_after(self) -> float | None:
         """From `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None if absent."""
+        from ._retry import retry_after  # noqa: PLC0415 - _retry imports this module
+
         return retry_after(self.headers)
 
 
@@ -150,9 +150,10 @@ class ResponseParseError(ReplicateError):
 
 
 class WaitTimeoutError(ReplicateError):
-    """`wait()` ran out of time; `training` is the last state it saw."""
+    """`wait()` ran out of time; `training` is the last state it saw, None if no poll
+    answered (then the last poll's error is the `__cause__`)."""
 
-    def __init__(self, message: str, *, training: Training) -> None:
+    def __init__(self, message: str, *, training: Training | None) -> None:
         super().__init__(message)
         self.training = training
 
