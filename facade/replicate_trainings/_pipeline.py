@@ -19,7 +19,7 @@ import httpx
 from . import errors
 from ._config import ClientConfig
 from ._effects import UNDECODABLE, Program, Send, Sleep
-from ._retry import should_retry_error, should_retry_status
+from ._retry import should_retry_error, should_retry_status, transient_status
 
 _T = TypeVar("_T")
 
@@ -114,7 +114,9 @@ def request(
             message = f"the answer to {call.method} {_path(call)} is unreadable: {exc}"
             if not call.idempotent:
                 message += "." + MAY_HAVE_ACTED
-            raise errors.ResponseParseError(scrub(message, config.token)) from None
+            raise errors.ResponseParseError(
+                scrub(message, config.token), may_have_acted=not call.idempotent
+            ) from None
         except httpx.HTTPError as exc:
             failure: errors.ReplicateError = connection_error(exc, call, config.token)
             retryable = should_retry_error(exc, idempotent=call.idempotent)
@@ -184,7 +186,9 @@ def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call
     )
     if not call.idempotent:
         message += "." + MAY_HAVE_ACTED
-    raise errors.ResponseParseError(scrub(message, token), response=response)
+    raise errors.ResponseParseError(
+        scrub(message, token), response=response, may_have_acted=not call.idempotent
+    )
 
 
 _NOT_JSON: Any = object()
@@ -230,9 +234,23 @@ def status_error(response: httpx.Response, call: Call, token: str) -> errors.API
     kind = _STATUS_ERRORS.get(status) or (
         errors.ServerError if status >= 500 or status < 100 else errors.APIStatusError
     )
-    if kind is errors.ServerError and not call.idempotent:
+    # A transient status that even a create may not retry (5xx, 408): it may have acted.
+    acted = not call.idempotent and transient_status(status) and not retry_safe(status)
+    if acted:
         message += MAY_HAVE_ACTED
-    return kind(scrub(message, token), response=response, title=title, detail=detail, body=body)
+    return kind(
+        scrub(message, token),
+        response=response,
+        title=title,
+        detail=detail,
+        body=body,
+        may_have_acted=acted,
+    )
+
+
+def retry_safe(status: int) -> bool:
+    """A status after which even a create may be sent again: the server did not act."""
+    return should_retry_status(status, idempotent=False)
 
 
 def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.APIConnectionError:
@@ -245,9 +263,10 @@ def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.A
     message = f"{call.method} {_path(call)} got no answer: {type(error).__name__}"
     if str(error):
         message += f": {error}"
-    if not call.idempotent and not should_retry_error(error, idempotent=False):
+    acted = not call.idempotent and not should_retry_error(error, idempotent=False)
+    if acted:
         message += "." + MAY_HAVE_ACTED
-    return kind(scrub(message, token))
+    return kind(scrub(message, token), may_have_acted=acted)
 
 
 def _log(

@@ -19,6 +19,7 @@ from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
 from ._effects import Program, check_loop, run_async, run_sync, stream_async, stream_sync
 from ._pipeline import Call, request
 from ._polling import waiting, watching
+from ._reconcile import creating
 from ._retry import RetryPolicy
 from .pagination import AsyncPager, Pager
 from .training import Training
@@ -40,6 +41,12 @@ def _training(config: ClientConfig, call: Call) -> Program[Training]:
     return request(config, call, Training._from_decoded)
 
 
+def _flag(reconcile: object) -> bool:
+    if not isinstance(reconcile, bool):
+        raise TypeError(f"reconcile must be True or False, not {type(reconcile).__name__}")
+    return reconcile
+
+
 class Trainings:
     """The training operations, blocking. Reach it as `client.trainings`."""
 
@@ -56,11 +63,13 @@ class Trainings:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
+        reconcile: bool = False,
     ) -> Training:
         """Start a training of `ref` ('owner/name:version', or model= and version=).
 
         Retried only when the server certainly did not act (429, no connection made), so
-        it never starts a second paid training; other failures say it may exist.
+        it never starts a second paid training; other failures set `may_have_acted`.
+        `reconcile=True` then looks among the newest trainings for the one it made.
         """
         call = _operations.create(
             self._config,
@@ -72,7 +81,7 @@ class Trainings:
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
-        return run_sync(_training(self._config, call), self._http)
+        return run_sync(creating(self._config, call, reconcile=_flag(reconcile)), self._http)
 
     def get(self, training_id: str) -> Training:
         """The current state of a training."""
@@ -125,6 +134,7 @@ class AsyncTrainings:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
+        reconcile: bool = False,
     ) -> Training:
         """Start a training; see `Trainings.create`."""
         call = _operations.create(
@@ -137,7 +147,8 @@ class AsyncTrainings:
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
         )
-        return await run_async(_training(self._config, call), self._http)
+        program = creating(self._config, call, reconcile=_flag(reconcile))
+        return await run_async(program, self._http)
 
     async def get(self, training_id: str) -> Training:
         """The current state of a training."""

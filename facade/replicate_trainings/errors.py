@@ -48,7 +48,19 @@ __all__ = [
 
 
 class ReplicateError(Exception):
-    """Base of every error this library raises."""
+    """Base of every error this library raises.
+
+    `may_have_acted` is True exactly when the call was a `create` that the server may have
+    carried out despite the error (a 5xx or 408 answer, an unreadable success, a connection
+    lost after sending): a training may exist. False for every other call, and for a create
+    the server certainly did not act on (a 4xx, a 429, a connection never made).
+    """
+
+    may_have_acted: bool = False
+
+    def __init__(self, *args: object, may_have_acted: bool = False) -> None:
+        super().__init__(*args)
+        self.may_have_acted = may_have_acted
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickle without the request (its Authorization header holds the token) and
@@ -92,8 +104,9 @@ class APIStatusError(ReplicateError):
         title: str | None,
         detail: str | None,
         body: Any,
+        may_have_acted: bool = False,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, may_have_acted=may_have_acted)
         self.response = response
         self.status_code = response.status_code
         self.headers = response.headers
@@ -144,8 +157,14 @@ class ServerError(APIStatusError):
 class ResponseParseError(ReplicateError):
     """A success answer whose body is not what the API sends: HTML, truncated JSON, wrong types."""
 
-    def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response | None = None,
+        may_have_acted: bool = False,
+    ) -> None:
+        super().__init__(message, may_have_acted=may_have_acted)
         self.response = response
 
 
