@@ -252,3 +252,19 @@ def test_wait_timeout_holds_with_no_faults(
     elapsed, error = timed_wait(local_replicate_server, training_id, 0.6, 0.2)
     assert isinstance(error, WaitTimeoutError)
     check_bound(report, elapsed, 0.6, 0.2)
+
+
+@pytest.mark.anyio
+async def test_async_wait_raises_wait_timeout_with_no_state_when_no_poll_answers(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer
+) -> None:
+    app = local_replicate
+    training_id = app.create(outcome="processing")["id"]
+    app.faults.add(Fault.error(503), times=None, operation="get")
+    clock = ManualClock()
+    async with async_client(local_replicate_server, clock, max_retries=BUDGET) as c:
+        with pytest.raises(WaitTimeoutError) as caught:
+            await c.trainings.wait(training_id, timeout=0.5, poll_interval=0.1)
+    assert caught.value.training is None
+    assert isinstance(caught.value.__cause__, ServerError)
+    assert 0.5 <= clock.monotonic() <= 0.6
