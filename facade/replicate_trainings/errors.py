@@ -16,7 +16,9 @@
     ├── WaitTimeoutError            `wait()` ran out of time; the last state seen, or None
     └── WebhookVerificationError    a webhook delivery failed verification
 
-Invalid arguments raise the built-in `ValueError` or `TypeError` before anything is sent.
+Every error has `may_have_acted`: True exactly when a `create` may have been carried out
+despite it (see `ReplicateError`). Invalid arguments raise the built-in `ValueError` or
+`TypeError` before anything is sent.
 """
 
 from __future__ import annotations
