@@ -237,3 +237,20 @@ def test_a_candidate_is_matched_on_every_field_and_skipped_without_a_creation_ti
     elsewhere = Training.from_dict(base | {"destination": "acme/other"})
     assert not wanted.made(elsewhere, since)
     assert wanted.made(Training.from_dict(base | {"destination": "acme/out"}), since)
+
+
+def test_may_have_acted_survives_pickling(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer
+) -> None:
+    import pickle
+
+    local_replicate.faults.add(Fault.error(500, after=True), operation="create")
+    with client(local_replicate_server) as c, pytest.raises(ServerError) as caught:
+        c.trainings.create(REF, destination=DESTINATION, input=create_input(5))
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (type(copy), copy.may_have_acted, str(copy)) == (
+        ServerError,
+        True,
+        str(caught.value),
+    )
+    assert pickle.loads(pickle.dumps(ReplicateError("x"))).may_have_acted is False
