@@ -88,8 +88,8 @@ def explain(error: ReplicateError) -> str:
         response: httpx.Response = error.response
         return f"{code} {title} {detail} {headers['content-type']} {response.status_code}"
     if isinstance(error, WaitTimeoutError):
-        last: Training = error.training
-        return f"still {last.status}"
+        last: Training | None = error.training
+        return f"still {last.status}" if last is not None else "no state seen"
     if isinstance(error, APIConnectionError):
         return "no answer"
     return str(error)

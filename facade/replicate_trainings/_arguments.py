@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import ResponseParseError
+
 # A name segment or id: starts with a letter or digit, then letters, digits, '.', '_', '-'.
 # That rules out empty strings, '.', '..', '/', '?', '#', '%' and spaces: no id can
 # reach another endpoint, whatever quoting happens later.
@@ -22,6 +24,19 @@ def identifier(name: str, value: object) -> str:
     if not _SEGMENT.fullmatch(value):
         raise ValueError(
             f"{name} must be a non-empty id of letters, digits, '.', '_' or '-', got {value!r}"
+        )
+    return value
+
+
+def server_identifier(value: str) -> str:
+    """A training id the server chose, about to go back into a path: one safe segment.
+
+    Not the caller's mistake, so not a ValueError: the server sent something no id can be.
+    """
+    if not _SEGMENT.fullmatch(value):
+        raise ResponseParseError(
+            f"the server gave a training the id {value!r}, which cannot be sent back as a "
+            "path segment (letters, digits, '.', '_' or '-')"
         )
     return value
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 
 import attrs
 import httpx
 
 from ._arguments import seconds
+from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -32,6 +34,10 @@ class ClientConfig:
     preset_headers: bool = False
     """True when the facade made the httpx client, with `headers` as its own: requests
     then skip httpx's per-request header merge (it cost 5% of a `get`)."""
+    clock: Clock = attrs.field(default=SYSTEM_CLOCK, repr=False)
+    """Every read of time and every sleep of the programs (tests give a manual clock)."""
+    rng: random.Random = attrs.field(factory=random.Random, repr=False, eq=False)
+    """The random source of backoff jitter (tests give a seeded one)."""
 
     @classmethod
     def resolve(

@@ -10,13 +10,14 @@ the values it emits.
 
 from __future__ import annotations
 
-import time
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
 import httpx
+
+from ._clock import SYSTEM_CLOCK, Clock
 
 _R = TypeVar("_R")
 _E = TypeVar("_E")
@@ -46,7 +47,10 @@ class Send:
 
 @attrs.frozen
 class Sleep:
+    """Wait `seconds` on `clock` (the config's: a manual one in tests)."""
+
     seconds: float
+    clock: Clock = SYSTEM_CLOCK
 
 
 @attrs.frozen
@@ -88,13 +92,21 @@ def _drive_sync(program: Program[Any], http: httpx.Client, result: _Result) -> I
         reply, error = None, None
         if isinstance(effect, Send):
             try:
-                reply = _released(http.send(effect.build(http), follow_redirects=False))
+                response = http.send(effect.build(http), stream=True, follow_redirects=False)
+                try:
+                    response.read()
+                except httpx.DecodingError as exc:
+                    reply = _bodiless(response, undecodable=exc)
+                else:
+                    reply = _released(response)
+                finally:
+                    response.close()
             except httpx.HTTPStatusError as exc:
                 reply = _bodiless(exc.response)
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
+            effect.clock.sleep(effect.seconds)
         else:
             yield effect.value
 
@@ -125,13 +137,21 @@ async def _drive_async(
         reply, error = None, None
         if isinstance(effect, Send):
             try:
-                reply = _released(await http.send(effect.build(http), follow_redirects=False))
+                response = await http.send(effect.build(http), stream=True, follow_redirects=False)
+                try:
+                    await response.aread()
+                except httpx.DecodingError as exc:
+                    reply = _bodiless(response, undecodable=exc)
+                else:
+                    reply = _released(response)
+                finally:
+                    await response.aclose()
             except httpx.HTTPStatusError as exc:
                 reply = _bodiless(exc.response)
             except httpx.HTTPError as exc:
                 error = exc
         elif isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
+            await effect.clock.sleep_async(effect.seconds)
         else:
             yield effect.value
 
@@ -154,14 +174,25 @@ def _released(response: httpx.Response) -> httpx.Response:
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-def _bodiless(response: httpx.Response) -> httpx.Response:
-    """The answer behind an HTTPStatusError raised by an event hook of the user's client.
+UNDECODABLE = "replicate_trainings.undecodable"
+"""The extension naming why an answer's body could not be decoded (bad gzip, ...)."""
 
-    httpx closes such a response before its body is read, so the program gets the
-    status and headers (enough for the typed error, Retry-After and retries) and no body.
+
+def _bodiless(
+    response: httpx.Response, undecodable: httpx.DecodingError | None = None
+) -> httpx.Response:
+    """The status and headers of an answer whose body the program cannot have.
+
+    Either an event hook of the user's client raised HTTPStatusError (httpx closes such a
+    response before its body is read), or the body failed to decode (`undecodable`, kept
+    in the UNDECODABLE extension). Status and headers are enough for the typed error,
+    Retry-After and retries.
     """
     headers = [(k, v) for k, v in response.headers.multi_items() if k not in _BODY_HEADERS]
-    return httpx.Response(response.status_code, headers=headers, request=response.request)
+    extensions = {} if undecodable is None else {UNDECODABLE: str(undecodable) or "undecodable"}
+    return httpx.Response(
+        response.status_code, headers=headers, request=response.request, extensions=extensions
+    )
 
 
 def _advance(

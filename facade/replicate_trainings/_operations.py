@@ -63,18 +63,22 @@ def create(
 def get(config: ClientConfig, training_id: str) -> Call:
     from replicate_trainings_api.api.trainings import trainings_get  # noqa: PLC0415
 
-    kwargs = trainings_get.build_request_kwargs(_arguments.identifier("training_id", training_id))
-    return Call.from_generated(config, "trainings.get", kwargs, idempotent=True)
+    training_id = _arguments.identifier("training_id", training_id)
+    kwargs = trainings_get.build_request_kwargs(training_id)
+    return Call.from_generated(
+        config, "trainings.get", kwargs, idempotent=True, subject=training_id
+    )
 
 
 def cancel(config: ClientConfig, training_id: str) -> Call:
     """Cancel is idempotent: canceling a finished training returns it unchanged."""
     from replicate_trainings_api.api.trainings import trainings_cancel  # noqa: PLC0415
 
-    kwargs = trainings_cancel.build_request_kwargs(
-        _arguments.identifier("training_id", training_id)
+    training_id = _arguments.identifier("training_id", training_id)
+    kwargs = trainings_cancel.build_request_kwargs(training_id)
+    return Call.from_generated(
+        config, "trainings.cancel", kwargs, idempotent=True, subject=training_id
     )
-    return Call.from_generated(config, "trainings.cancel", kwargs, idempotent=True)
 
 
 def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
@@ -95,5 +99,5 @@ def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
 def training_id_of(training_or_id: Training | str) -> tuple[str, Training | None]:
     """The id to poll, and the known state when a Training was given."""
     if isinstance(training_or_id, Training):
-        return training_or_id.id, training_or_id
+        return _arguments.server_identifier(training_or_id.id), training_or_id
     return _arguments.identifier("training_or_id", training_or_id), None

@@ -29,6 +29,7 @@ from ._options import (
 from ._pipeline import Call, request, request_raw
 from ._polling import waiting, watching
 from ._raw import RawResponse
+from ._reconcile import creating
 from ._retry import RetryPolicy
 from .pagination import AsyncPager, Pager
 from .training import Training
@@ -46,6 +47,12 @@ __all__ = [
 def _training(config: ClientConfig, call: Call) -> Program[Training]:
     """Send `call`; its answer parsed as a Training."""
     return request(config, call, Training._from_decoded)
+
+
+def _flag(reconcile: object) -> bool:
+    if not isinstance(reconcile, bool):
+        raise TypeError(f"reconcile must be True or False, not {type(reconcile).__name__}")
+    return reconcile
 
 
 def _raw_training(config: ClientConfig, call: Call) -> Program[RawResponse[Training]]:
@@ -83,11 +90,13 @@ class Trainings:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        reconcile: bool = False,
     ) -> Training:
         """Start a training of `ref` ('owner/name:version', or model= and version=).
 
         Retried only when the server certainly did not act (429, no connection made), so
-        it never starts a second paid training; other failures say it may exist.
+        it never starts a second paid training; other failures set `may_have_acted`.
+        `reconcile=True` then looks among the newest trainings for the one it made.
         `extra_body` adds body fields the named arguments do not cover.
         """
         call = _operations.create(
@@ -101,7 +110,7 @@ class Trainings:
             webhook_events_filter=webhook_events_filter,
             extra_body=extra_body,
         ).with_options(request_options(timeout, extra_headers, extra_query))
-        return run_sync(_training(self._config, call), self._http)
+        return run_sync(creating(self._config, call, reconcile=_flag(reconcile)), self._http)
 
     def get(
         self,
@@ -269,6 +278,7 @@ class AsyncTrainings:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        reconcile: bool = False,
     ) -> Training:
         """Start a training; see `Trainings.create`."""
         call = _operations.create(
@@ -282,7 +292,8 @@ class AsyncTrainings:
             webhook_events_filter=webhook_events_filter,
             extra_body=extra_body,
         ).with_options(request_options(timeout, extra_headers, extra_query))
-        return await run_async(_training(self._config, call), self._http)
+        program = creating(self._config, call, reconcile=_flag(reconcile))
+        return await run_async(program, self._http)
 
     async def get(
         self,

@@ -246,6 +246,7 @@ def server_client(local_replicate_server: LocalServer) -> Iterator[Client]:
 def test_every_valid_training_parses_through_the_client(case: Reading, operation: str) -> None:
     FIGURES.count("bad responses: valid trainings through a mock transport")
     payload, expected = case
+    payload = payload | {"id": TRAINING_ID}  # an answer about another training is refused
     c = mock_client(200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
     training = OPERATIONS[operation](c)
     assert isinstance(training, Training)
@@ -273,6 +274,7 @@ def test_every_valid_training_parses_from_the_real_server(
 ) -> None:
     FIGURES.count("bad responses: valid trainings over loopback HTTP")
     payload, expected = case
+    payload = payload | {"id": TRAINING_ID}  # an answer about another training is refused
     body = json.dumps(payload).encode()
     local_replicate.faults.add(Fault.respond(200, body, {"Content-Type": "application/json"}))
     check_parsed(server_client.trainings.get(TRAINING_ID), payload, expected)
