@@ -111,13 +111,12 @@ def walk(config: ClientConfig, first: Call) -> Program[None]:
             raise ResponseParseError(_resume_message(page, bad, number, call))
         if page.next_url is None:
             return
-        refusal = _refusal(config.base_url, page.next_url)
-        if refusal is not None:
+        url, refusal = _judged(config.base_url, page.next_url)
+        if url is None or refusal is not None:
             raise ResponseParseError(
                 f"refusing to follow page {number}'s next link {_excerpt(page.next_url)}: "
                 f"{refusal} (the token is only sent to {config.base_url})"
             )
-        url = httpx.URL(page.next_url)
         earlier = _remember(seen, url, number + 1)
         if earlier is not None:
             raise ResponseParseError(
@@ -164,25 +163,25 @@ def _cursor(url: str | None) -> str | None:
     return values[0] if values else None
 
 
-def _refusal(base: httpx.URL, link: str) -> str | None:
-    """Why `link` must not be sent the token, judged on the URL as httpx will send it
-    (dot segments removed, escapes kept); None when it is on the configured API."""
+def _judged(base: httpx.URL, link: str) -> tuple[httpx.URL | None, str | None]:
+    """`link` parsed once, and why it must not be sent the token, judged on the URL as
+    httpx will send it (dot segments removed, escapes kept); None when it is on the API."""
     try:
         url = httpx.URL(link)
         host, sent = url.host, url.raw_path.decode("ascii").partition("?")[0]
         netloc = urlsplit(link).netloc
     except (httpx.InvalidURL, TypeError, ValueError):  # UnicodeError (IDNA) is a ValueError
-        return "it is not a valid URL"
+        return None, "it is not a valid URL"
     if url.userinfo or "@" in netloc:
-        return "it carries credentials (user:password@)"
+        return url, "it carries credentials (user:password@)"
     if (url.scheme, host, _port(url)) != (base.scheme, base.host, _port(base)):
-        return "it is on another scheme, host or port"
+        return url, "it is on another scheme, host or port"
     if _ENCODED.search(sent) or "\\" in sent or "/./" in sent + "/" or "/../" in sent + "/":
-        return "its path has dot segments or an encoded dot, slash, backslash or percent"
+        return url, "its path has dot segments or an encoded dot, slash, backslash or percent"
     prefix = base.raw_path.decode("ascii").rstrip("/")
     if sent != prefix and not sent.startswith(prefix + "/"):
-        return "its path is outside the base URL's"
-    return None
+        return url, "its path is outside the base URL's"
+    return url, None
 
 
 def _port(url: httpx.URL) -> int | None:
@@ -222,11 +221,6 @@ def _resume_message(page: Page, bad: _BadItem, number: int, call: Call) -> str:
         f"training: {bad.reason}. The {_items(bad.index)} before it were handed out; "
         f"{resume}{rest}"
     )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def _excerpt(text: str, limit: int = 200) -> str:
