@@ -9,6 +9,7 @@ training takes a few polls; `Progression.manual()` keeps one running for good.
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -258,6 +259,25 @@ def test_list_json_stops_at_the_limit(local_replicate: LocalReplicate, env: dict
     newest = [local_replicate.training(i) for i in local_replicate.training_ids()[:3]]
     assert [without_urls(t) for t in printed] == [without_urls(t) for t in newest]
     assert [r.operation for r in local_replicate.requests] == ["list"]  # one page was enough
+
+
+@pytest.mark.local_replicate(seed=2000, progression=Progression.manual())
+def test_list_into_a_pipe_closed_early_ends_quietly(env: dict[str, str]) -> None:
+    """`list | head -1`: the command ends by SIGPIPE, as cat would, not with exit 1
+    (which means a failed training) and no traceback. 2,000 trainings are more than a pipe
+    holds, so the command is still writing when the reader goes."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "replicate_trainings", "list"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()  # the first training, then the reader goes away
+    process.stdout.close()
+    assert process.wait(timeout=60) == -signal.SIGPIPE
+    assert process.stderr.read() == b""
+    process.stderr.close()
 
 
 @pytest.mark.local_replicate(seed=30, page_size=10, progression=Progression.manual())

@@ -6,6 +6,7 @@ package, so the library itself needs neither click nor rich.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 __all__ = ["main"]
@@ -22,4 +23,6 @@ def main() -> None:
             f"The command line needs {exc.name}: pip install 'replicate-trainings[cli]'\n"
         )
         sys.exit(2)
+    if hasattr(signal, "SIGPIPE"):  # `list | head`: end quietly when the reader goes, as cat does
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli.main(prog_name=PROG)
