@@ -3,9 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 UPSTREAM ?= ../shared/reference/replicate-openapi.json
 
-.PHONY: install generate check-generated drift lint typecheck pytest test demo bench clean
+.PHONY: install generate update-spec check-generated drift lint typecheck pytest test demo bench clean
 
 install: $(STAMP)
 
@@ -18,8 +19,12 @@ $(STAMP): requirements-dev.txt pyproject.toml
 generate: install
 	$(PY) scripts/generate.py
 
+update-spec: install
+	$(PY) scripts/update_spec.py $(UPSTREAM)
+
 check-generated: install
 	$(PY) scripts/generate.py --check
+	$(PY) scripts/update_spec.py --check
 
 drift: install
 	$(PY) scripts/drift.py $(UPSTREAM)
@@ -36,11 +41,24 @@ pytest: install
 
 test: lint typecheck check-generated pytest
 
-demo: install
-	$(PY) scripts/demo.py
+# The demo needs only the runtime dependencies (requirements-demo.txt), not the dev tools;
+# it imports the package from the checkout.
+$(DEMO_STAMP): requirements-demo.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	touch $@
+
+demo: $(DEMO_STAMP)
+	PYTHONPATH=facade:generated $(PY) scripts/demo.py
 
 bench: install
 	$(PY) scripts/bench.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache
+
+# Try another openapi-python-client: scratch venv, same spec/settings/templates, diff vs generated/.
+.PHONY: generator-preview
+generator-preview: install
+	@test -n "$(GENERATOR_VERSION)" || { echo "usage: make generator-preview GENERATOR_VERSION=x.y.z"; exit 2; }
+	$(PY) scripts/generator_preview.py $(GENERATOR_VERSION)

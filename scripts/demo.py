@@ -48,10 +48,11 @@ def main() -> int:
             count = 0
             for number, page in enumerate(client.trainings.list().pages(), start=1):
                 count += len(page.results)
+                created = page.results[0].created_at if page.results else None
+                newest = f"{created:%Y-%m-%d %H:%M}" if created else "-"
                 print(
                     f"   page {number}: {len(page.results):>3} trainings, "
-                    f"newest {page.results[0].created_at:%Y-%m-%d %H:%M}, "
-                    f"next cursor {page.next_cursor!r}"
+                    f"newest {newest}, next cursor {page.next_cursor!r}"
                 )
             print(f"   {count} trainings in all\n")
 

@@ -4,11 +4,11 @@ Operations are matched by operationId, else by method and path, and compared for
 meaning, not spelling: $refs and allOf are resolved on both sides; OpenAPI 3.0
 `nullable: true`, 3.1 `type: [.., "null"]` and anyOf-with-null all mean "nullable";
 anyOf [enum, {type: string}] is an enum marked open; descriptions and examples are
-ignored. Every difference has a stable key; those upstream-deviations.yaml records
-are listed with their reasons, the rest are NEW. Recorded keys that no longer occur
-are reported as stale (a warning).
+ignored. Every difference has a stable key; those the `x-deviations` of
+openapi-overlay.yaml record are listed with their reasons, the rest are NEW. Recorded
+keys that no longer occur are reported as stale (a warning).
 
-    python scripts/drift.py UPSTREAM [--ours openapi.yaml] [--deviations FILE] [--json]
+    python scripts/drift.py UPSTREAM [--ours openapi.yaml] [--overlay FILE] [--json]
 
 Exit status: 0 nothing new, 1 new differences, 2 a file cannot be read or understood.
 """
@@ -28,7 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / "openapi.yaml"
-DEVIATIONS = ROOT / "upstream-deviations.yaml"
+OVERLAY = ROOT / "openapi-overlay.yaml"
 PATH_ITEM_KEYS = frozenset({"parameters", "summary", "description", "servers"})
 SCHEMA_REF = "#/components/schemas/"
 
@@ -507,18 +507,26 @@ def pair_operations(
 
 def is_training(op: Operation) -> bool:
     """Whether an upstream operation belongs to the trainings API."""
-    return (op.op_id or "").startswith("trainings.") or "trainings" in op.path.split("/")
+    return is_training_route(op.op_id, op.path)
+
+
+def is_training_route(op_id: object, path: str) -> bool:
+    """Whether an operation (its id and path) belongs to the trainings API: an id
+    "trainings.*" or a "trainings" path segment."""
+    return (isinstance(op_id, str) and op_id.startswith("trainings.")) or (
+        "trainings" in path.split("/")
+    )
 
 
 def load_deviations(path: Path) -> list[Deviation]:
-    """Read and check upstream-deviations.yaml: entries with id, reason and unique keys."""
+    """Read and check the overlay's `x-deviations`: entries with id, reason and unique keys."""
     try:
         document = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise DriftError(f"{path}: {error}") from error
-    entries = document.get("deviations") if isinstance(document, dict) else None
+    entries = document.get("x-deviations") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise DriftError(f"{path}: expected a mapping with a `deviations` list")
+        raise DriftError(f"{path}: expected a mapping with an `x-deviations` list")
     deviations = [parse_deviation(entry, path) for entry in entries]
     seen: set[str] = set()
     for key in (key for deviation in deviations for key in deviation.keys):
@@ -535,8 +543,8 @@ def parse_deviation(entry: Json, path: Path) -> Deviation:
     ident, reason, keys = entry.get("id"), entry.get("reason"), entry.get("keys")
     if not (isinstance(ident, str) and ident and isinstance(reason, str) and reason.strip()):
         raise DriftError(f"{path}: deviation {ident!r} needs a non-empty `id` and `reason`")
-    if not (isinstance(keys, list) and keys and all(isinstance(key, str) for key in keys)):
-        raise DriftError(f"{path}: deviation {ident!r} needs a non-empty `keys` list of strings")
+    if not (isinstance(keys, list) and all(isinstance(key, str) for key in keys)):
+        raise DriftError(f"{path}: deviation {ident!r} needs a `keys` list of strings")
     return Deviation(ident, " ".join(reason.split()), tuple(keys))
 
 
@@ -638,17 +646,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("upstream", type=Path, help="the upstream spec (JSON or YAML)")
     parser.add_argument("--ours", type=Path, default=OURS, help="our spec (openapi.yaml)")
-    parser.add_argument("--deviations", type=Path, default=DEVIATIONS, help="the record")
+    parser.add_argument(
+        "--overlay", type=Path, default=OVERLAY, help="the record: openapi-overlay.yaml"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
         comparison = Comparison(Spec.load(args.upstream), Spec.load(args.ours))
-        report = build_report(comparison, load_deviations(args.deviations))
+        report = build_report(comparison, load_deviations(args.overlay))
     except DriftError as error:
         print(f"drift: error: {error}", file=sys.stderr)
         return 2
     sources = {"upstream": str(args.upstream), "ours": str(args.ours)}
-    sources["deviations"] = str(args.deviations)
+    sources["deviations"] = str(args.overlay)
     render = render_json if args.json else render_text
     print(render(report, sources))
     return 1 if report.new else 0

@@ -20,16 +20,20 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: repo root
+from scripts import shape
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "openapi-python-client.yaml"
+TEMPLATES = ROOT / "templates"  # the generator templates we override (README: The low-level client)
 PACKAGE = "replicate_trainings_api"
 TARGET = ROOT / "generated" / PACKAGE
 TOOLS = Path(sys.executable).parent  # the venv's bin: pinned generator and ruff
 
 
-def generate_into(scratch: Path) -> Path:
-    """Run the generator into scratch and return the finished package folder."""
+def generate_into(scratch: Path, spec: Path = SPEC) -> Path:
+    """Run the generator on `spec` into scratch and return the finished package folder."""
     out = scratch / PACKAGE
     env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("RUFF_CACHE_DIR", None)
@@ -38,9 +42,11 @@ def generate_into(scratch: Path) -> Path:
             str(TOOLS / "openapi-python-client"),
             "generate",
             "--path",
-            str(SPEC),
+            str(spec),
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--meta",
             "none",
             "--output-path",
@@ -57,7 +63,19 @@ def generate_into(scratch: Path) -> Path:
         sys.exit(f"generation failed (exit {result.returncode}):\n{report}")
     shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
     (out / "py.typed").write_text("")
+    write_shape(out / "training_shape.py", spec, env)
     return out
+
+
+def write_shape(path: Path, spec: Path, env: dict[str, str]) -> None:
+    """The tolerant training reader (scripts/shape.py), formatted as the generator's output is."""
+    path.write_text(shape.render(shape.load(spec)))
+    for hook in (["check", "--select", "F401,I", "--fix-only"], ["format"]):
+        subprocess.run(
+            [str(TOOLS / "ruff"), *hook, "--isolated", "--no-cache", "--quiet", str(path)],
+            env=env,
+            check=True,
+        )
 
 
 def tree(folder: Path) -> dict[str, str]:

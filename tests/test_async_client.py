@@ -93,6 +93,7 @@ async def test_watch_and_wait(client: AsyncClient, app: LocalReplicate) -> None:
     stuck = await create(client)
     with pytest.raises(WaitTimeoutError) as caught:
         await client.trainings.wait(stuck, timeout=0.2, poll_interval=0.02)
+    assert caught.value.training is not None
     assert caught.value.training.status == "processing"
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -32,6 +30,7 @@ from replicate_trainings.testing import Endpoint, Fault, LocalReplicate, LocalSe
 
 from tests import payloads
 from tests.clients import sync_client
+from tests.clocks import ManualClock
 
 REF = f"stability-ai/sdxl:{payloads.VERSION}"
 INPUT = {"input_images": "https://example.com/data.zip"}
@@ -135,7 +134,9 @@ def test_list_walks_every_page_lazily_newest_first(client: Client, app: LocalRep
 
     assert [t.id for t in seen] == app.training_ids()
     assert len(seen) == 250
-    assert all(a.created_at >= b.created_at for a, b in itertools.pairwise(seen))
+    created = [t.created_at for t in seen]
+    assert None not in created
+    assert created == sorted(created, reverse=True)  # type: ignore[type-var]
     assert len(app.requests) == 3
 
 
@@ -199,15 +200,16 @@ def test_wait_returns_a_canceled_training(client: Client, app: LocalReplicate) -
     assert client.trainings.wait(training, poll_interval=0.001).status == "canceled"
 
 
-def test_wait_timeout_carries_the_last_state(client: Client, app: LocalReplicate) -> None:
+def test_wait_timeout_carries_the_last_state(endpoint: Endpoint, app: LocalReplicate) -> None:
     app.plan("processing")
-    training = create(client)
+    clock = ManualClock()
+    with sync_client(endpoint, clock) as client:
+        training = create(client)
+        with pytest.raises(WaitTimeoutError, match="still processing") as caught:
+            client.trainings.wait(training.id, timeout=0.3, poll_interval=0.05)
 
-    started = time.monotonic()
-    with pytest.raises(WaitTimeoutError, match="still processing") as caught:
-        client.trainings.wait(training.id, timeout=0.3, poll_interval=0.05)
-
-    assert 0.3 <= time.monotonic() - started < 0.3 + 0.05 + 0.5
+    assert 0.3 <= clock.monotonic() <= 0.3 + 0.05  # the manual clock: exact, no real sleep
+    assert caught.value.training is not None
     assert caught.value.training.id == training.id
     assert caught.value.training.status is TrainingStatus.PROCESSING
 
@@ -322,14 +324,14 @@ def test_redirects_are_not_followed(client: Client, app: LocalReplicate) -> None
 # -- retries -----------------------------------------------------------------------------
 
 
-def test_retries_honour_retry_after(client: Client, app: LocalReplicate) -> None:
-    training = create(client)
-    app.faults.add(Fault.rate_limit(retry_after=0.2), times=2, operation="get")
+def test_retries_honour_retry_after(endpoint: Endpoint, app: LocalReplicate) -> None:
+    clock = ManualClock()
+    with sync_client(endpoint, clock) as client:
+        training = create(client)
+        app.faults.add(Fault.rate_limit(retry_after=0.2), times=2, operation="get")
+        assert client.trainings.get(training.id).id == training.id
 
-    started = time.monotonic()
-    assert client.trainings.get(training.id).id == training.id
-
-    assert time.monotonic() - started >= 0.4
+    assert clock.sleeps == [0.2, 0.2]
     assert [r.method for r in app.requests] == ["POST", "GET", "GET", "GET"]
 
 

@@ -15,6 +15,8 @@ import pytest
 from replicate_trainings import ClientClosedError
 from replicate_trainings._effects import Emit, Program, Send, Sleep, run_sync, stream_sync
 
+from tests.clocks import ManualClock
+
 
 def emits_the_wrong_type() -> Program[int, None]:
     yield Emit("not an int")  # type: ignore[arg-type]
@@ -71,15 +73,15 @@ def test_a_failing_driver_closes_its_program() -> None:
     assert closed == ["closed"]
 
 
-def test_the_sleep_seam_is_the_drivers() -> None:
-    """Drivers sleep through the function they are given (a manual clock in tests)."""
-    slept: list[float] = []
+def test_drivers_sleep_on_the_clock_the_program_names() -> None:
+    """`Sleep` carries the config's clock: a manual one in tests, so nothing really sleeps."""
+    clock = ManualClock()
 
     def naps() -> Program[Never, str]:
-        yield Sleep(2.5)
-        yield Sleep(0.5)
+        yield Sleep(2.5, clock)
+        yield Sleep(0.5, clock)
         return "rested"
 
     with httpx.Client() as http:
-        assert run_sync(naps(), http, sleep=slept.append) == "rested"
-    assert slept == [2.5, 0.5]
+        assert run_sync(naps(), http) == "rested"
+    assert clock.sleeps == [2.5, 0.5]

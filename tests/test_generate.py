@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +73,13 @@ def test_the_generator_and_ruff_are_the_pinned_ones() -> None:
     assert "openapi-python-client==0.29.1" in pins
     assert any(line.startswith("ruff==") for line in pins)
     assert Path(sys.executable).parent.joinpath("openapi-python-client").exists()
+
+
+def test_a_terminal_status_missing_from_the_enum_stops_generation() -> None:
+    from scripts import shape
+
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    status = spec["components"]["schemas"]["TrainingStatus"]
+    status["enum"].remove("aborted")
+    with pytest.raises(shape.ShapeError, match=r"not in its enum: \['aborted'\]"):
+        shape.build(spec)

@@ -25,17 +25,17 @@ from replicate_trainings_api.api.trainings import (
     trainings_get,
     trainings_list,
 )
-from replicate_trainings_api.models.problem_details import ProblemDetails
-from replicate_trainings_api.models.training import Training
-from replicate_trainings_api.models.training_metrics import TrainingMetrics
-from replicate_trainings_api.models.training_output import TrainingOutput
-from replicate_trainings_api.models.training_page import TrainingPage
-from replicate_trainings_api.models.training_request import TrainingRequest
-from replicate_trainings_api.models.training_request_input import TrainingRequestInput
-from replicate_trainings_api.models.training_source import TrainingSource
-from replicate_trainings_api.models.training_status import TrainingStatus
-from replicate_trainings_api.models.webhook_event import WebhookEvent
-from replicate_trainings_api.types import Response
+from replicate_trainings_api.models.problem_details_model import ProblemDetailsModel
+from replicate_trainings_api.models.training_metrics_model import TrainingMetricsModel
+from replicate_trainings_api.models.training_model import TrainingModel
+from replicate_trainings_api.models.training_output_model import TrainingOutputModel
+from replicate_trainings_api.models.training_page_model import TrainingPageModel
+from replicate_trainings_api.models.training_request_model import TrainingRequestModel
+from replicate_trainings_api.models.training_request_model_input import TrainingRequestModelInput
+from replicate_trainings_api.models.training_source_model import TrainingSourceModel
+from replicate_trainings_api.models.training_status_model import TrainingStatusModel
+from replicate_trainings_api.models.webhook_event_type import WebhookEventType
+from replicate_trainings_api.types import DetailedResponse, Unset
 
 T = TypeVar("T")
 
@@ -200,11 +200,11 @@ def api() -> Iterator[FakeApi]:
 
 def call(
     mode: str,
-    sync: Callable[..., Response[T]],
-    asynchronous: Callable[..., Awaitable[Response[T]]],
+    sync: Callable[..., DetailedResponse[T]],
+    asynchronous: Callable[..., Awaitable[DetailedResponse[T]]],
     api: FakeApi,
     **kwargs: Any,
-) -> Response[T]:
+) -> DetailedResponse[T]:
     """Call an operation the sync or the async way, each with a fresh client it closes."""
 
     def client() -> AuthenticatedClient:
@@ -217,7 +217,7 @@ def call(
         with client() as sync_client:
             return sync(client=sync_client, **kwargs)
 
-    async def run() -> Response[T]:
+    async def run() -> DetailedResponse[T]:
         async with client() as async_client:
             return await asynchronous(client=async_client, **kwargs)
 
@@ -227,9 +227,11 @@ def call(
 MODES = pytest.mark.parametrize("mode", ["sync", "async"])
 
 
-def parsed_training(response: Response[ProblemDetails | Training]) -> Training:
-    """The parsed body, which must be a Training."""
-    assert isinstance(response.parsed, Training), response.content
+def parsed_training(
+    response: DetailedResponse[ProblemDetailsModel | TrainingModel],
+) -> TrainingModel:
+    """The parsed body, which must be a TrainingModel."""
+    assert isinstance(response.parsed, TrainingModel), response.content
     return response.parsed
 
 
@@ -247,11 +249,13 @@ def test_create_sends_the_body_and_parses_a_starting_training(mode: str, api: Fa
     api.reply(
         "POST", f"/models/stability-ai/sdxl/versions/{VERSION}/trainings", Reply(201, STARTING)
     )
-    body = TrainingRequest(
+    body = TrainingRequestModel(
         destination="me/my-sdxl",
-        input_=TrainingRequestInput.from_dict({"input_images": "https://example.com/data.zip"}),
+        input_=TrainingRequestModelInput.from_dict(
+            {"input_images": "https://example.com/data.zip"}
+        ),
         webhook="https://example.com/hook",
-        webhook_events_filter=[WebhookEvent.START, WebhookEvent.COMPLETED],
+        webhook_events_filter=[WebhookEventType.START, WebhookEventType.COMPLETED],
     )
     response = call(
         mode,
@@ -285,17 +289,19 @@ def test_create_sends_the_body_and_parses_a_starting_training(mode: str, api: Fa
         "stability-ai/sdxl",
         VERSION,
     )
+    assert not isinstance(training.input_, Unset)
     assert training.input_.to_dict() == STARTING["input"]
-    assert training.status is TrainingStatus.STARTING
-    assert training.source is TrainingSource.API
+    assert training.status is TrainingStatusModel.STARTING
+    assert training.source is TrainingSourceModel.API
     assert training.output is None
     assert training.logs is None
     assert training.error is None
     assert training.started_at is None
     assert training.completed_at is None
-    assert isinstance(training.metrics, TrainingMetrics)
+    assert isinstance(training.metrics, TrainingMetricsModel)
     assert training.metrics.to_dict() == {}
     assert training.created_at == datetime(2023, 9, 8, 16, 32, 56, 990893, tzinfo=UTC)
+    assert not isinstance(training.urls, Unset)
     assert training.urls.to_dict() == urls()
     assert training.additional_properties == {}
 
@@ -324,14 +330,14 @@ def test_get_parses_a_finished_training_with_offsets_and_no_fraction(
     assert_authorized(request)
 
     training = parsed_training(response)
-    assert training.status is TrainingStatus.SUCCEEDED
+    assert training.status is TrainingStatusModel.SUCCEEDED
     assert training.logs == SUCCEEDED["logs"]
-    assert isinstance(training.output, TrainingOutput)
+    assert isinstance(training.output, TrainingOutputModel)
     assert (training.output.version, training.output.weights) == (
         SUCCEEDED["output"]["version"],
         SUCCEEDED["output"]["weights"],
     )
-    assert isinstance(training.metrics, TrainingMetrics)
+    assert isinstance(training.metrics, TrainingMetricsModel)
     assert (training.metrics.predict_time, training.metrics.total_time) == (502.713876, 503.1)
     assert training.created_at == datetime(2023, 9, 8, 16, 32, 57, tzinfo=UTC)
     assert isinstance(training.started_at, datetime)
@@ -363,9 +369,10 @@ def test_get_keeps_values_and_fields_the_spec_does_not_know(mode: str, api: Fake
         "data_removed": False,
         "deadline": "2023-09-09T16:32:56Z",
     }
-    assert isinstance(training.metrics, TrainingMetrics)
+    assert isinstance(training.metrics, TrainingMetricsModel)
     assert training.metrics.predict_time == 10.5
     assert training.metrics.additional_properties == {"image_count": 24}
+    assert not isinstance(training.urls, Unset)
     assert training.urls.additional_properties == {"stream": "https://stream.replicate.com/v1/x"}
 
 
@@ -377,7 +384,7 @@ def test_list_follows_cursors_and_parses_pages(mode: str, api: FakeApi) -> None:
     first = {"next": next_url, "previous": None, "results": [STARTING, SUCCEEDED]}
     api.reply("GET", "/trainings", Reply(200, first))
     page = call(mode, trainings_list.sync_detailed, trainings_list.asyncio_detailed, api)
-    assert isinstance(page.parsed, TrainingPage)
+    assert isinstance(page.parsed, TrainingPageModel)
     assert (page.parsed.next_, page.parsed.previous) == (next_url, None)
     assert [t.id for t in page.parsed.results] == [STARTING["id"], SUCCEEDED["id"]]
 
@@ -390,7 +397,7 @@ def test_list_follows_cursors_and_parses_pages(mode: str, api: FakeApi) -> None:
         api,
         cursor="cD0yMDIzLTA5LTA4",
     )
-    assert isinstance(page.parsed, TrainingPage)
+    assert isinstance(page.parsed, TrainingPageModel)
     assert (page.parsed.next_, page.parsed.previous) == (None, previous_url)
     assert [t.status for t in page.parsed.results] == ["paused"]
 
@@ -422,7 +429,7 @@ def test_cancel_posts_without_a_body_and_parses_the_canceled_training(
     assert request.body == b""
     assert_authorized(request)
     training = parsed_training(response)
-    assert training.status is TrainingStatus.CANCELED
+    assert training.status is TrainingStatusModel.CANCELED
     assert training.completed_at == datetime(2023, 9, 8, 16, 33, 10, 500000, tzinfo=UTC)
 
 
@@ -434,13 +441,13 @@ def test_cancel_posts_without_a_body_and_parses_the_canceled_training(
 def test_error_bodies_parse_as_problem_details(
     mode: str, api: FakeApi, status: int, content_type: str, headers: dict[str, str]
 ) -> None:
-    """A problem-details error body parses into ProblemDetails, under either media type."""
+    """A problem-details error body parses into ProblemDetailsModel, under either media type."""
     problem = {"title": "Not found", "detail": "Training not found.", "status": status}
     api.reply("GET", "/trainings/nope", Reply(status, problem, content_type, headers))
     response = call(
         mode, trainings_get.sync_detailed, trainings_get.asyncio_detailed, api, training_id="nope"
     )
     assert response.status_code == status
-    assert isinstance(response.parsed, ProblemDetails)
+    assert isinstance(response.parsed, ProblemDetailsModel)
     assert response.parsed.to_dict() == problem
     assert response.headers.get("Retry-After") == headers.get("Retry-After")

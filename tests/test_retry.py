@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
 import pytest
-from replicate_trainings import RetryPolicy
-from replicate_trainings._retry import retry_after, should_retry_error, should_retry_status
+from replicate_trainings import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ReplicateError,
+    ResponseParseError,
+    RetryPolicy,
+    WaitTimeoutError,
+)
+from replicate_trainings._retry import (
+    is_transient,
+    retry_after,
+    should_retry_error,
+    should_retry_status,
+    transient_status,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +111,39 @@ def test_create_is_retried_only_on_errors_before_sending() -> None:
     assert not should_retry_error(read_timeout, idempotent=False)
     assert should_retry_error(maybe_sent, idempotent=True)
     assert should_retry_error(read_timeout, idempotent=True)
+
+
+def test_jitter_comes_from_the_random_source_given() -> None:
+    policy = RetryPolicy(initial_delay=1.0, max_delay=8.0)
+    first = [policy.delay(n, rng=random.Random(7)) for n in range(4)]
+    again = [policy.delay(n, rng=random.Random(7)) for n in range(4)]
+    assert first == again
+
+
+def test_a_retry_after_date_is_read_against_the_clock_given() -> None:
+    when = datetime(2030, 1, 1, tzinfo=UTC)
+    headers = httpx.Headers({"retry-after": format_datetime(when, usegmt=True)})
+    assert retry_after(headers, now=when.timestamp() - 12) == 12
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (APIConnectionError("x"), True),
+        (APITimeoutError("x"), True),
+        (ResponseParseError("x"), False),
+        (WaitTimeoutError("x", training=None), False),
+    ],
+)
+def test_one_rule_says_which_errors_are_transient(error: ReplicateError, transient: bool) -> None:
+    assert is_transient(error) is transient
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503, 520])
+def test_polling_and_retries_agree_on_statuses(status: int) -> None:
+    """An idempotent call is retried exactly on the statuses polling rides out."""
+    response = httpx.Response(status, request=httpx.Request("GET", "https://api.test/"))
+    error = APIStatusError("x", response=response, title=None, detail=None, body=None)
+    assert is_transient(error) is transient_status(status)
+    assert should_retry_status(status, idempotent=True) is transient_status(status)
+    assert should_retry_status(status, idempotent=False) is (status == 429)

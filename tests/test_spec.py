@@ -11,9 +11,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-from replicate_trainings_api.models.training_source import TrainingSource
-from replicate_trainings_api.models.training_status import TrainingStatus
-from replicate_trainings_api.models.webhook_event import WebhookEvent
+from replicate_trainings_api.models.training_source_model import TrainingSourceModel
+from replicate_trainings_api.models.training_status_model import TrainingStatusModel
+from replicate_trainings_api.models.webhook_event_type import WebhookEventType
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
 PATH_ITEM_KEYS = {"parameters", "summary", "description", "servers"}
@@ -65,9 +65,9 @@ def test_only_the_four_training_operations(spec: Doc) -> None:
 @pytest.mark.parametrize(
     ("schema", "generated"),
     [
-        ("TrainingStatus", TrainingStatus),
-        ("TrainingSource", TrainingSource),
-        ("WebhookEvent", WebhookEvent),
+        ("TrainingStatus", TrainingStatusModel),
+        ("TrainingSource", TrainingSourceModel),
+        ("WebhookEvent", WebhookEventType),
     ],
 )
 def test_generated_enum_has_the_spec_values(

@@ -1,22 +1,40 @@
-"""Training: parsing what the API really sends, and rejecting what it never would."""
+"""Training: reading what the API really sends, tolerantly; refusing only what has no id."""
 
 from __future__ import annotations
 
 import copy
+import inspect
+import json
+import logging
 import pickle
+import typing
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from replicate_trainings import (
     ResponseParseError,
     Training,
     TrainingMetrics,
     TrainingOutput,
+    TrainingSource,
     TrainingStatus,
+    TrainingURLs,
 )
+from replicate_trainings._field_warnings import FieldWarnings
 
 from tests import payloads
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def unlimited_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh warning budget for each test (the package's own is shared and rate-limited)."""
+    monkeypatch.setattr("replicate_trainings.training.report", FieldWarnings(burst=1_000))
 
 
 def test_parses_a_succeeded_training() -> None:
@@ -29,6 +47,7 @@ def test_parses_a_succeeded_training() -> None:
         version="me/new:abc", weights="https://example.com/w.tar"
     )
     assert training.metrics == TrainingMetrics(predict_time=502.713876, total_time=503.1)
+    assert training.urls is not None
     assert training.urls.web == "https://replicate.com/p/zz4ibbonubfz7carwiefibzgga"
     assert training.completed_at == datetime(2023, 9, 8, 16, 41, 19, 826523, tzinfo=UTC)
     assert training.source == "api"
@@ -92,9 +111,11 @@ def test_pickles_compares_and_reads_well() -> None:
     )
     with pytest.raises(AttributeError):
         training.status = "failed"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        training.anything = 1  # type: ignore[attr-defined]
 
 
-def test_nested_objects_are_built_once_and_survive_pickling() -> None:
+def test_nested_objects_are_read_once_and_survive_pickling() -> None:
     training = Training.from_dict(payloads.succeeded())
     assert training.output is training.output
     assert training.urls is training.urls
@@ -110,43 +131,166 @@ def test_nested_objects_are_built_once_and_survive_pickling() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "field", "read"),
     [
-        ({"id": None}, "'id' is null, not a string"),
-        ({"status": 3}, "'status' is an integer, not a string"),
-        ({"input": []}, "'input' is an array, not an object"),
-        ({"created_at": "yesterday"}, "'created_at' is a string, not an RFC 3339 timestamp"),
-        ({"completed_at": 5}, "'completed_at' is an integer, not an RFC 3339 timestamp or null"),
-        ({"metrics": {"predict_time": "fast"}}, "'metrics.predict_time' is a string"),
-        ({"output": "weights"}, "'output' is a string, not an object or null"),
-        ({"output": {"weights": 5}}, "'output.weights' is an integer, not a string or null"),
-        ({"metrics": []}, "'metrics' is an array, not an object or null"),
-        ({"metrics": {"total_time": True}}, "'metrics.total_time' is a boolean"),
-        ({"source": {}}, "'source' is an object, not a string or null"),
-        ({"urls": {"get": 1}}, "'urls.get' is an integer"),
-        ({"logs": True}, "'logs' is a boolean"),
+        ({"status": 3}, "status", lambda t: t.status),
+        ({"input": []}, "input", lambda t: dict(t.input)),
+        ({"input": None}, "input", lambda t: dict(t.input)),
+        ({"model": None}, "model", lambda t: t.model),
+        ({"created_at": "yesterday"}, "created_at", lambda t: t.created_at),
+        ({"created_at": ""}, "created_at", lambda t: t.created_at),
+        ({"created_at": "2022-04-26T20:00:84.583803Z"}, "created_at", lambda t: t.created_at),
+        ({"completed_at": 5}, "completed_at", lambda t: t.completed_at),
+        (
+            {"metrics": {"predict_time": "fast"}},
+            "metrics.predict_time",
+            lambda t: t.metrics.predict_time,
+        ),
+        ({"output": "weights"}, "output", lambda t: t.output),
+        ({"output": {"weights": 5}}, "output.weights", lambda t: t.output.weights),
+        ({"metrics": []}, "metrics", lambda t: t.metrics),
+        ({"metrics": {"total_time": True}}, "metrics.total_time", lambda t: t.metrics.total_time),
+        ({"source": {}}, "source", lambda t: t.source),
+        ({"urls": {"get": 1}}, "urls.get", lambda t: t.urls.get),
+        ({"urls": None}, "urls", lambda t: t.urls),
+        ({"logs": True}, "logs", lambda t: t.logs),
     ],
 )
-def test_wrong_types_are_a_parse_error_naming_the_field(
-    change: dict[str, Any], message: str
+def test_an_unusable_field_reads_as_none_is_kept_raw_and_is_logged(
+    change: dict[str, Any],
+    field: str,
+    read: Callable[[Any], Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with pytest.raises(ResponseParseError, match=message.replace("(", r"\(")):
-        Training.from_dict(payloads.succeeded() | change)
+    payload = payloads.succeeded() | change
+    with caplog.at_level(logging.WARNING, logger="replicate_trainings"):
+        training = Training.from_dict(payload)
+
+    assert read(training) in (None, {})
+    assert training.to_dict() == payload
+    assert training.id == payload["id"]
+    [record] = caplog.records
+    assert f"field '{field}' is " in record.getMessage()
+    assert vars(record)["field"] == field
 
 
-def test_missing_required_field_and_non_object() -> None:
-    payload = copy.deepcopy(payloads.succeeded())
-    del payload["urls"]
-    with pytest.raises(ResponseParseError, match="'urls' is missing"):
-        Training.from_dict(payload)
-    with pytest.raises(ResponseParseError, match="expected a training object, got an array"):
-        Training.from_dict([payloads.succeeded()])
+def test_missing_fields_read_as_none_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="replicate_trainings"):
+        training = Training.from_dict({"id": "abc"})
+
+    assert training.id == "abc"
+    assert (training.model, training.version, training.status, training.created_at) == (None,) * 4
+    assert (training.urls, training.output, training.metrics, training.source) == (None,) * 4
+    assert dict(training.input) == {} and not training.is_terminal and not training.succeeded
+    assert repr(training) == (
+        "Training(id='abc', status=None, model=None, version=None, created_at=None)"
+    )
+    assert caplog.records == []
 
 
-def test_status_enum_matches_the_generated_client() -> None:
-    from replicate_trainings_api.models.training_status import TrainingStatus as Generated
+@pytest.mark.parametrize("body", payloads.RECORDED, ids=lambda body: str(body["id"]))
+def test_every_recorded_answer_reads(body: dict[str, Any]) -> None:
+    training = Training.from_dict(body)
+    assert training.id == body["id"] and training.to_dict() == body
+    assert training.status == body.get("status")
+    assert training.is_terminal == (body["status"] in ("canceled", "succeeded"))
 
-    assert {s.value for s in TrainingStatus} == {s.value for s in Generated}
+
+def test_warnings_are_rate_limited() -> None:
+    now = [0.0]
+    warnings = FieldWarnings(burst=3, window=60.0, clock=lambda: now[0])
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign,assignment]
+    logger = logging.getLogger("replicate_trainings")
+    logger.addHandler(handler)
+    try:
+        for _ in range(10_000):
+            warnings("x", "created_at", "", "an RFC 3339 timestamp")
+        now[0] = 61.0
+        warnings("x", "created_at", "", "an RFC 3339 timestamp")
+    finally:
+        logger.removeHandler(handler)
+
+    assert len(records) == 4
+    assert "9997 more such warnings were not logged" in records[-1].getMessage()
+
+
+def test_no_id_or_not_an_object_is_a_parse_error() -> None:
+    for payload, message in [
+        ({"id": None}, "'id' is null, not a string"),
+        ({"status": "succeeded"}, "'id' is missing"),
+        ({"id": 12}, "'id' is an integer, not a string"),
+        ([payloads.succeeded()], "expected a training object, got an array"),
+    ]:
+        with pytest.raises(ResponseParseError, match=message):
+            Training.from_dict(payload)
+
+
+def test_a_known_status_alone_decides_whether_it_is_over() -> None:
+    running = payloads.succeeded() | {"status": "processing"}
+    assert not Training.from_dict(running).is_terminal  # completed_at is set, yet it runs
+    ended = payloads.just_created() | {"status": "canceled"}
+    assert Training.from_dict(ended).is_terminal  # no completed_at, yet it is over
+
+
+def test_a_deeply_nested_input_copies_and_pickles() -> None:
+    payload = payloads.succeeded()
+    inner = payload["input"]
+    for _ in range(700):
+        inner["deeper"] = {}
+        inner = inner["deeper"]
+    training = Training.from_dict(json.loads(json.dumps(payload)))
+
+    assert training.to_dict() == payload
+    assert pickle.loads(pickle.dumps(training)) == training
+    assert copy.deepcopy(training) == training
+
+
+def test_status_enum_is_the_spec_enum() -> None:
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    enum = spec["components"]["schemas"]["TrainingStatus"]
+    assert [s.value for s in TrainingStatus] == enum["enum"]
+    terminal = {s for s in enum["enum"] if Training.from_dict({"id": "x", "status": s}).is_terminal}
+    assert terminal == set(enum["x-terminal"])
+    assert set(enum["x-terminal"]) | set(enum["x-running"]) == set(enum["enum"])
+
+
+def test_training_attributes_are_the_spec_fields_with_their_types() -> None:
+    """Field by field: name, static type and nullability, nested objects included."""
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    schemas = spec["components"]["schemas"]
+    for name in schemas["Training"]["properties"]:
+        prop = inspect.getattr_static(Training, name)
+        assert isinstance(prop, property), name
+        returns = typing.get_type_hints(prop.fget)["return"]
+        assert returns == EXPECTED_TYPES[name], name
+    members = {name for name in dir(Training) if not name.startswith("_")}
+    assert set(schemas["Training"]["properties"]) <= members
+    assert members - set(schemas["Training"]["properties"]) == {
+        "from_dict",
+        "is_terminal",
+        "succeeded",
+        "to_dict",
+    }
+
+
+EXPECTED_TYPES: dict[str, Any] = {
+    "id": str,
+    "model": str | None,
+    "version": str | None,
+    "input": Mapping[str, Any],
+    "output": TrainingOutput | None,
+    "logs": str | None,
+    "error": str | None,
+    "status": TrainingStatus | str | None,
+    "source": TrainingSource | str | None,
+    "created_at": datetime | None,
+    "started_at": datetime | None,
+    "completed_at": datetime | None,
+    "metrics": TrainingMetrics | None,
+    "urls": TrainingURLs | None,
+}
 
 
 def test_equal_trainings_hash_alike() -> None:
@@ -171,5 +315,6 @@ def test_what_was_checked_stays_true_when_the_callers_dict_changes() -> None:
 
     assert training.status is TrainingStatus.SUCCEEDED
     assert hash(training) == before
+    assert training.urls is not None
     assert training.urls.get == payloads.succeeded()["urls"]["get"]
     assert training.metrics is not None and isinstance(training.metrics.total_time, float)

@@ -332,13 +332,13 @@ def test_a_body_that_is_not_json_is_unreadable() -> None:
 
 def test_a_json_body_that_is_not_a_training_is_unreadable() -> None:
     payload = payloads.succeeded()
-    del payload["status"]
+    del payload["id"]
     body = body_of(payload)
 
     message = failure(signed(body), body)
 
     assert message == (
-        "unreadable webhook body: it is not a training (training field 'status' is missing)"
+        "unreadable webhook body: it is not a training (a training's field 'id' is missing)"
     )
 
 

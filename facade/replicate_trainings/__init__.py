@@ -8,9 +8,17 @@ with Client() as client:  # token from REPLICATE_API_TOKEN
     training = client.trainings.wait(training, timeout=3600)
 """
 
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._version import __version__
-from .client import AsyncClient, AsyncTrainings, Client, Trainings
+from .client import (
+    AsyncClient,
+    AsyncTrainings,
+    AsyncTrainingsWithRawResponse,
+    Client,
+    Trainings,
+    TrainingsWithRawResponse,
+)
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -30,7 +38,14 @@ from .errors import (
     WebhookVerificationError,
 )
 from .pagination import AsyncPager, Page, Pager
-from .training import Training, TrainingMetrics, TrainingOutput, TrainingStatus, TrainingURLs
+from .training import (
+    Training,
+    TrainingMetrics,
+    TrainingOutput,
+    TrainingSource,
+    TrainingStatus,
+    TrainingURLs,
+)
 from .webhooks import WebhookEvent, WebhookVerifier, verify_webhook
 
 __all__ = [
@@ -40,6 +55,7 @@ __all__ = [
     "AsyncClient",
     "AsyncPager",
     "AsyncTrainings",
+    "AsyncTrainingsWithRawResponse",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -50,6 +66,7 @@ __all__ = [
     "Pager",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "ReplicateError",
     "ResponseParseError",
     "RetryPolicy",
@@ -57,9 +74,11 @@ __all__ = [
     "Training",
     "TrainingMetrics",
     "TrainingOutput",
+    "TrainingSource",
     "TrainingStatus",
     "TrainingURLs",
     "Trainings",
+    "TrainingsWithRawResponse",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "WebhookEvent",

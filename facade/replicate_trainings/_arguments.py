@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import ResponseParseError
+
 # A name segment or id: starts with a letter or digit, then letters, digits, '.', '_', '-'.
 # That rules out empty strings, '.', '..', '/', '?', '#', '%' and spaces: no id can
 # reach another endpoint, whatever quoting happens later.
@@ -22,6 +24,19 @@ def identifier(name: str, value: object) -> str:
     if not _SEGMENT.fullmatch(value):
         raise ValueError(
             f"{name} must be a non-empty id of letters, digits, '.', '_' or '-', got {value!r}"
+        )
+    return value
+
+
+def server_identifier(value: str) -> str:
+    """A training id the server chose, about to go back into a path: one safe segment.
+
+    Not the caller's mistake, so not a ValueError: the server sent something no id can be.
+    """
+    if not _SEGMENT.fullmatch(value):
+        raise ResponseParseError(
+            f"the server gave a training the id {value!r}, which cannot be sent back as a "
+            "path segment (letters, digits, '.', '_' or '-')"
         )
     return value
 
@@ -58,14 +73,17 @@ def training_input(value: object) -> dict[str, Any]:
     Any Mapping and any list or tuple is accepted and copied; keys that are not strings
     are refused rather than silently turned into strings, as json.dumps would.
     """
+    return json_object("input", value, "a mapping of input names to values")
+
+
+def json_object(name: str, value: object, expected: str) -> dict[str, Any]:
+    """A Mapping copied as a plain JSON object, as `training_input` checks it."""
     if not isinstance(value, Mapping):
-        raise TypeError(
-            f"input must be a mapping of input names to values, not {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be {expected}, not {type(value).__name__}")
     try:
-        plain: dict[str, Any] = _json_value(value, "input")
+        plain: dict[str, Any] = _json_value(value, name)
     except RecursionError:
-        raise ValueError("input is nested too deeply, or contains itself") from None
+        raise ValueError(f"{name} is nested too deeply, or contains itself") from None
     return plain
 
 
@@ -128,7 +146,7 @@ def webhook_url(value: object) -> str:
 
 def webhook_events(value: object, webhook: str | None) -> list[str]:
     """A non-empty list of distinct events from start, output, logs, completed."""
-    from replicate_trainings_api.models import WebhookEvent  # noqa: PLC0415 - see _operations
+    from replicate_trainings_api.models import WebhookEventType  # noqa: PLC0415 - see _operations
 
     if webhook is None:
         raise ValueError("webhook_events_filter has no effect without webhook")
@@ -140,7 +158,7 @@ def webhook_events(value: object, webhook: str | None) -> list[str]:
     events = list(value)
     if not events:
         raise ValueError("webhook_events_filter must name at least one event")
-    known = {event.value for event in WebhookEvent}
+    known = {event.value for event in WebhookEventType}
     for event in events:
         if not isinstance(event, str) or event not in known:
             raise ValueError(

@@ -92,11 +92,11 @@ class _Body:
 
 
 def _undecodable(response: httpx.Response, error: httpx.DecodingError) -> httpx.Response:
-    """A body that cannot be decoded is the pipeline's to report on a success answer; on
-    any other status, the status decides (a 503 is retried whatever its body)."""
-    if response.is_success or isinstance(error, ResponseTooLarge):
+    """The status and headers of an answer whose body cannot be decoded, for the pipeline
+    to judge (a 503 is retried whatever its body); a body over the limit is raised."""
+    if isinstance(error, ResponseTooLarge):
         raise error
-    return bodiless(response)
+    return bodiless(response, undecodable=error)
 
 
 _READ = httpx.ByteStream(b"")

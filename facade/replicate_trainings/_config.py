@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 
 import attrs
 import httpx
 
 from ._arguments import seconds
+from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -35,6 +37,10 @@ class ClientConfig:
     preset_headers: bool = False
     """True when the facade made the httpx client, with `headers` as its own: requests
     then skip httpx's per-request header merge (it cost 5% of a `get`)."""
+    clock: Clock = attrs.field(default=SYSTEM_CLOCK, repr=False)
+    """Every read of time and every sleep of the programs (tests give a manual clock)."""
+    rng: random.Random = attrs.field(factory=random.Random, repr=False, eq=False)
+    """The random source of backoff jitter (tests give a seeded one)."""
 
     @classmethod
     def resolve(
@@ -83,23 +89,6 @@ class ClientConfig:
     def url(self, path: str) -> str:
         """The absolute URL of an API path such as '/trainings'."""
         return str(self.base_url) + path
-
-    def owns(self, url: str) -> bool:
-        """True if url is on the configured scheme, host, port and base path."""
-        base = self.base_url
-        try:
-            candidate = httpx.URL(url)
-            return (
-                candidate.scheme == base.scheme
-                and candidate.host == base.host
-                and candidate.port == base.port
-                and (
-                    candidate.path == base.path
-                    or candidate.path.startswith(base.path.rstrip("/") + "/")
-                )
-            )
-        except (httpx.InvalidURL, TypeError, ValueError):
-            return False
 
 
 def _token(value: object) -> str:
@@ -150,7 +139,7 @@ def _max_response_bytes(value: object) -> int:
     return value
 
 
-def _timeout(value: object) -> httpx.Timeout:
+def _timeout(value: object, name: str = "timeout") -> httpx.Timeout:
     """Seconds, an httpx.Timeout, or None (no limit); each limit finite and at most a day,
     since the socket layer cannot take more (None is the way to say "no limit")."""
     if value is None:
@@ -159,6 +148,6 @@ def _timeout(value: object) -> httpx.Timeout:
         limits = value.as_dict().values()
         for limit in limits:
             if limit is not None:
-                seconds("timeout", limit)
+                seconds(name, limit)
         return value
-    return httpx.Timeout(seconds("timeout", value))
+    return httpx.Timeout(seconds(name, value))

@@ -13,18 +13,21 @@ program when it stops, whatever stopped it.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Generic, Never, TypeAlias, TypeVar, cast
 
 import attrs
 import httpx
 
 from . import _body, _deadline
+from ._clock import SYSTEM_CLOCK, Clock
 from ._config import DEFAULT_MAX_RESPONSE_BYTES
 from ._connections import OwnAsyncClient, check_process
-from ._hooks import bodiless
+from ._hooks import UNDECODABLE, bodiless
 from ._loops import enter_loop
 from .errors import ClientClosedError
+
+__all__ = ["UNDECODABLE", "Emit", "Program", "Send", "Sleep", "run_async", "run_sync"]
 
 _E = TypeVar("_E")
 _E_co = TypeVar("_E_co", covariant=True)
@@ -58,14 +61,18 @@ class Send:
         )
 
     def deadline(self) -> float | None:
-        """The `time.monotonic()` by which the request, sent now, must be over."""
+        """The `time.monotonic()` by which the request, sent now, must be over (the real
+        clock, not the config's: sockets keep real time)."""
         limit = _deadline.total(self.timeout)
         return None if limit is None else time.monotonic() + limit
 
 
 @attrs.frozen
 class Sleep:
+    """Wait `seconds` on `clock` (the config's: a manual one in tests)."""
+
     seconds: float
+    clock: Clock = SYSTEM_CLOCK
 
 
 @attrs.frozen
@@ -90,13 +97,11 @@ class _Outcome(Generic[_R]):
 def run_sync(
     program: Program[Never, _R],
     http: httpx.Client,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> _R:
     """Drive a program that emits nothing to its result, with blocking I/O."""
     outcome: _Outcome[_R] = _Outcome()
     emitted: object
-    for emitted in _drive_sync(program, http, outcome, sleep):
+    for emitted in _drive_sync(program, http, outcome):
         raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
     return outcome.value
 
@@ -104,18 +109,15 @@ def run_sync(
 def stream_sync(
     program: Program[_E, object],
     http: httpx.Client,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[_E]:
     """Drive a program with blocking I/O, yielding each value it emits."""
-    return _drive_sync(program, http, _Outcome(), sleep)
+    return _drive_sync(program, http, _Outcome())
 
 
 def _drive_sync(
     program: Program[_E, _R],
     http: httpx.Client,
     outcome: _Outcome[_R],
-    sleep: Callable[[float], None],
 ) -> Iterator[_E]:
     try:
         check_process(http)
@@ -133,7 +135,7 @@ def _drive_sync(
                 except httpx.HTTPError as exc:
                     error = exc
             elif isinstance(effect, Sleep):
-                sleep(effect.seconds)
+                effect.clock.sleep(effect.seconds)
             else:
                 yield effect.value
     finally:
@@ -160,13 +162,11 @@ def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
 async def run_async(
     program: Program[Never, _R],
     http: httpx.AsyncClient,
-    *,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> _R:
     """Drive a program that emits nothing to its result, with async I/O."""
     outcome: _Outcome[_R] = _Outcome()
     emitted: object
-    async for emitted in _drive_async(program, http, outcome, sleep):
+    async for emitted in _drive_async(program, http, outcome):
         raise RuntimeError(f"program emitted {emitted!r} in run mode")  # pragma: no cover
     return outcome.value
 
@@ -174,25 +174,21 @@ async def run_async(
 def stream_async(
     program: Program[_E, object],
     http: httpx.AsyncClient,
-    *,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> AsyncIterator[_E]:
     """Drive a program with async I/O, yielding each value it emits."""
-    return _drive_async(program, http, _Outcome(), sleep)
+    return _drive_async(program, http, _Outcome())
 
 
 async def _drive_async(
     program: Program[_E, _R],
     http: httpx.AsyncClient,
     outcome: _Outcome[_R],
-    sleep: Callable[[float], Awaitable[None]] | None,
 ) -> AsyncIterator[_E]:
     import asyncio  # noqa: PLC0415 - only async users pay for importing asyncio
 
     try:
         enter_loop(http, asyncio.get_running_loop())
         check_process(http)
-        pause = asyncio.sleep if sleep is None else sleep
         reply, error = _NO_REPLY, None
         while True:
             try:
@@ -207,7 +203,7 @@ async def _drive_async(
                 except httpx.HTTPError as exc:
                     error = exc
             elif isinstance(effect, Sleep):
-                await pause(effect.seconds)
+                await effect.clock.sleep_async(effect.seconds)
             else:
                 yield effect.value
     finally:

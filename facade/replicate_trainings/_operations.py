@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import _arguments
+from . import _arguments, _options
 from ._config import ClientConfig
 from ._pipeline import Call
 from .training import Training
@@ -29,43 +29,56 @@ def create(
     input: Mapping[str, Any],
     webhook: str | None,
     webhook_events_filter: Iterable[str] | None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Call:
-    """POST a new training. Never retried once it may have reached the server."""
+    """POST a new training. Never retried once it may have reached the server.
+
+    `extra_body` adds fields the spec lacks; it may not repeat one the arguments name.
+    """
     from replicate_trainings_api.api.trainings import trainings_create  # noqa: PLC0415
     from replicate_trainings_api.models import (  # noqa: PLC0415
-        TrainingRequest,
-        TrainingRequestInput,
-        WebhookEvent,
+        TrainingRequestModel,
+        TrainingRequestModelInput,
+        WebhookEventType,
     )
     from replicate_trainings_api.types import UNSET  # noqa: PLC0415
 
     owner, name, version_id = _arguments.model_version(ref, model, version)
     _arguments.model_name("destination", destination)
-    body = TrainingRequest(
+    body = TrainingRequestModel(
         destination=destination,
-        input_=TrainingRequestInput.from_dict(_arguments.training_input(input)),
+        input_=TrainingRequestModelInput.from_dict(_arguments.training_input(input)),
         webhook=UNSET if webhook is None else _arguments.webhook_url(webhook),
         webhook_events_filter=UNSET
         if webhook_events_filter is None
-        else [WebhookEvent(e) for e in _arguments.webhook_events(webhook_events_filter, webhook)],
+        else [
+            WebhookEventType(e) for e in _arguments.webhook_events(webhook_events_filter, webhook)
+        ],
     )
-    kwargs = trainings_create._get_kwargs(owner, name, version_id, body=body)
+    body.additional_properties.update(_options.extra_body(extra_body))
+    kwargs = trainings_create.build_request_kwargs(owner, name, version_id, body=body)
     return Call.from_generated(config, "trainings.create", kwargs, idempotent=False)
 
 
 def get(config: ClientConfig, training_id: str) -> Call:
     from replicate_trainings_api.api.trainings import trainings_get  # noqa: PLC0415
 
-    kwargs = trainings_get._get_kwargs(_arguments.identifier("training_id", training_id))
-    return Call.from_generated(config, "trainings.get", kwargs, idempotent=True)
+    training_id = _arguments.identifier("training_id", training_id)
+    kwargs = trainings_get.build_request_kwargs(training_id)
+    return Call.from_generated(
+        config, "trainings.get", kwargs, idempotent=True, subject=training_id
+    )
 
 
 def cancel(config: ClientConfig, training_id: str) -> Call:
     """Cancel is idempotent: canceling a finished training returns it unchanged."""
     from replicate_trainings_api.api.trainings import trainings_cancel  # noqa: PLC0415
 
-    kwargs = trainings_cancel._get_kwargs(_arguments.identifier("training_id", training_id))
-    return Call.from_generated(config, "trainings.cancel", kwargs, idempotent=True)
+    training_id = _arguments.identifier("training_id", training_id)
+    kwargs = trainings_cancel.build_request_kwargs(training_id)
+    return Call.from_generated(
+        config, "trainings.cancel", kwargs, idempotent=True, subject=training_id
+    )
 
 
 def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
@@ -79,12 +92,12 @@ def list_first_page(config: ClientConfig, cursor: str | None) -> Call:
         )
     if cursor is not None:
         _arguments.encodable("cursor", cursor)
-    kwargs = trainings_list._get_kwargs(cursor=UNSET if cursor is None else cursor)
+    kwargs = trainings_list.build_request_kwargs(cursor=UNSET if cursor is None else cursor)
     return Call.from_generated(config, "trainings.list", kwargs, idempotent=True)
 
 
 def training_id_of(training_or_id: Training | str) -> tuple[str, Training | None]:
     """The id to poll, and the known state when a Training was given."""
     if isinstance(training_or_id, Training):
-        return training_or_id.id, training_or_id
+        return _arguments.server_identifier(training_or_id.id), training_or_id
     return _arguments.identifier("training_or_id", training_or_id), None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Never, TypeVar
@@ -18,8 +18,10 @@ import httpx
 
 from . import errors
 from ._config import ClientConfig
-from ._effects import Program, Send, Sleep
-from ._retry import should_retry_error, should_retry_status
+from ._effects import UNDECODABLE, Program, Send, Sleep
+from ._options import NO_OPTIONS, RequestOptions
+from ._raw import RawResponse
+from ._retry import should_retry_error, should_retry_status, transient_status
 
 _T = TypeVar("_T")
 
@@ -29,6 +31,7 @@ MAY_HAVE_ACTED = (
     " The training may have been created: check client.trainings.list() before creating it again."
 )
 _SNIPPET = 200
+_SNIPPET_SOURCE = 64 * 1024
 _STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
     400: errors.BadRequestError,
     401: errors.AuthenticationError,
@@ -50,10 +53,23 @@ class Call:
     idempotent: bool
     params: dict[str, str] | None = None
     body: bytes | None = attrs.field(default=None, repr=False)
+    options: RequestOptions = NO_OPTIONS
+    """The caller's per-call options, added to every request of the call (each page too)."""
+    subject: str | None = None
+    """The id of the training the call is about: an answer about another one is refused."""
+
+    def with_options(self, options: RequestOptions) -> Call:
+        return self if options is self.options else attrs.evolve(self, options=options)
 
     @classmethod
     def from_generated(
-        cls, config: ClientConfig, operation: str, kwargs: dict[str, Any], *, idempotent: bool
+        cls,
+        config: ClientConfig,
+        operation: str,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        subject: str | None = None,
     ) -> Call:
         """A call from a generated operation's request description (`_get_kwargs`)."""
         body = kwargs.get("json")
@@ -64,6 +80,7 @@ class Call:
             idempotent=idempotent,
             params=kwargs.get("params") or None,
             body=None if body is None else json.dumps(body, separators=(",", ":")).encode(),
+            subject=subject,
         )
 
 
@@ -76,53 +93,94 @@ def request(
 ) -> Program[Never, _T]:
     """Send `call` until it succeeds or may not be retried; return `parse(json body)`.
 
-    Retries never pass `deadline` (a `time.monotonic()` value), so `wait()` keeps its timeout.
+    Retries never pass `deadline` (a `config.clock.monotonic()` value), so `wait()` keeps
+    its timeout.
     """
+    response = yield from answer(config, call, deadline=deadline)
+    return parse_body(response, parse, call, config.token)
+
+
+def request_raw(
+    config: ClientConfig, call: Call, parse: Callable[[Any], _T]
+) -> Program[Never, RawResponse[_T]]:
+    """As `request`, returning the successful answer beside `parse(json body)`."""
+    response = yield from answer(config, call)
+    return RawResponse(response, parse_body(response, parse, call, config.token))
+
+
+def answer(
+    config: ClientConfig, call: Call, *, deadline: float | None = None
+) -> Program[Never, httpx.Response]:
+    """Send `call` until it succeeds or may not be retried; return the success answer."""
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    send = Send(
-        call.method,
-        call.url,
-        headers,
-        call.params,
-        call.body,
-        config.timeout,
-        config.max_response_bytes,
+    send = call.options.apply(
+        Send(
+            call.method,
+            call.url,
+            headers,
+            call.params,
+            call.body,
+            config.timeout,
+            config.max_response_bytes,
+        )
     )
+    timeout = send.timeout  # the call's own, else the client's
     retries = 0
     while True:
-        started = time.monotonic()
+        started = config.clock.monotonic()
         if deadline is not None:  # a request in flight never outlives the wait's deadline
-            send = attrs.evolve(send, timeout=_until(config.timeout, deadline - started))
+            send = attrs.evolve(send, timeout=_until(timeout, deadline - started))
         response: httpx.Response | None = None
+        cause: httpx.HTTPError | None = None
         try:
             response = yield send
-        except httpx.DecodingError as exc:  # an answer came; its body cannot be decoded
-            _log(call, f"failed: {type(exc).__name__}", retries, started)
+        except httpx.DecodingError as exc:  # raised by a transport, before any status is seen
+            _log(
+                config,
+                call,
+                f"failed: {type(exc).__name__}",
+                status=None,
+                retries=retries,
+                started=started,
+            )
             message = f"the answer to {call.method} {_path(call)} is unreadable: {exc}"
             if not call.idempotent:
                 message += "." + MAY_HAVE_ACTED
-            raise errors.ResponseParseError(message) from None
+            raise errors.ResponseParseError(
+                scrub(message, config.token), may_have_acted=not call.idempotent
+            ) from None
         except httpx.HTTPError as exc:
-            _log(call, f"failed: {type(exc).__name__}", retries, started)
-            failure: errors.ReplicateError = connection_error(exc, call)
-            if not should_retry_error(exc, idempotent=call.idempotent):
-                raise failure from exc
+            failure: errors.ReplicateError = connection_error(exc, call, config.token)
+            retryable = should_retry_error(exc, idempotent=call.idempotent)
+            outcome, status, cause = f"failed: {type(exc).__name__}", None, exc
         else:
-            _log(call, str(response.status_code), retries, started)
+            status = response.status_code
             if response.is_success:
-                return _parse_body(response, parse, call)
-            failure = status_error(response, call)
-            if not should_retry_status(response.status_code, idempotent=call.idempotent):
-                raise failure
-        if retries >= config.retry.max_retries:
-            raise failure
-        delay = config.retry.delay(retries, response)
-        if deadline is not None and time.monotonic() + delay > deadline:
-            raise failure
+                _log(config, call, str(status), status=status, retries=retries, started=started)
+                return response
+            failure = status_error(response, call, config.token)
+            retryable = should_retry_status(status, idempotent=call.idempotent)
+            outcome = str(status)
+        retry_in: float | None = None
+        if retryable and retries < config.retry.max_retries:
+            delay = config.retry.delay(retries, response, rng=config.rng, now=config.clock.time())
+            if deadline is None or config.clock.monotonic() + delay <= deadline:
+                retry_in = delay
+        _log(
+            config,
+            call,
+            outcome,
+            status=status,
+            retries=retries,
+            started=started,
+            retry_in=retry_in,
+        )
+        if retry_in is None:
+            raise failure from cause
         retries += 1
-        yield Sleep(delay)
+        yield Sleep(retry_in, config.clock)
 
 
 def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
@@ -140,22 +198,31 @@ def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
     )
 
 
-def _parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call) -> _T:
+def parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call, token: str) -> _T:
     """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
-    data = _json(response)
-    if data is _NOT_JSON:
-        reason = f"not JSON: {_snippet(response)}"
+    data = _NOT_JSON if UNDECODABLE in response.extensions else _json(response)
+    if UNDECODABLE in response.extensions:
+        reason = f"its body cannot be decoded: {response.extensions[UNDECODABLE]}"
+    elif data is _NOT_JSON:
+        reason = f"not JSON: {_snippet(response, token)}"
     else:
         try:
-            return parse(data)
+            parsed = parse(data)
         except errors.ResponseParseError as exc:
             reason = str(exc)
+        else:
+            answered = getattr(parsed, "id", call.subject)
+            if call.subject is None or answered == call.subject:
+                return parsed
+            reason = f"it is about training {answered!r}, not {call.subject!r}"
     message = (
         f"{response.status_code} answer to {call.method} {_path(call)} is unreadable: {reason}"
     )
     if not call.idempotent:
         message += "." + MAY_HAVE_ACTED
-    raise errors.ResponseParseError(message, response=response)
+    raise errors.ResponseParseError(
+        scrub(message, token), response=response, may_have_acted=not call.idempotent
+    )
 
 
 _NOT_JSON: Any = object()
@@ -169,33 +236,58 @@ def _json(response: httpx.Response) -> Any:
         return _NOT_JSON
 
 
-def status_error(response: httpx.Response, call: Call) -> errors.APIStatusError:
-    """The typed error for a non-success answer, with its problem-details fields."""
+def status_error(response: httpx.Response, call: Call, token: str) -> errors.APIStatusError:
+    """The typed error for a non-success answer, with its problem-details fields.
+
+    The status decides the type, whatever the body: one that cannot be decoded or read is
+    only left out. Server text (title, detail, a snippet) is scrubbed of credentials, as a
+    proxy's error page may echo the request's Authorization header.
+    """
     status = response.status_code
     body = _json(response)
     if body is _NOT_JSON:
         body = None
     problem = body if isinstance(body, dict) else {}
-    title = _text(problem.get("title"))
-    detail = _text(problem.get("detail"))
-    if body is None:
+    title = _text(problem.get("title"), token)
+    detail = _text(problem.get("detail"), token)
+    undecodable = response.extensions.get(UNDECODABLE)
+    if undecodable is not None:
+        body = None
+    elif body is None:
         try:
             body = response.text
         except (UnicodeError, LookupError):  # a declared charset that cannot decode it
             body = response.content.decode("utf-8", "replace")
     reason = title or _reason(status)
-    explanation = detail or ("" if problem else _snippet(response))
+    if undecodable is not None:
+        explanation = f"(a body that cannot be decoded: {undecodable})"
+    else:
+        explanation = detail or ("" if problem else _snippet(response, token))
     message = f"{status} {reason}" + (f": {explanation}" if explanation else "")
     message += f" ({call.method} {_path(call)})"
     kind = _STATUS_ERRORS.get(status) or (
         errors.ServerError if status >= 500 or status < 100 else errors.APIStatusError
     )
-    if kind is errors.ServerError and not call.idempotent:
+    # A transient status that even a create may not retry (5xx, 408): it may have acted.
+    acted = not call.idempotent and transient_status(status) and not retry_safe(status)
+    if acted:
         message += MAY_HAVE_ACTED
-    return kind(message, response=response, title=title, detail=detail, body=body)
+    return kind(
+        scrub(message, token),
+        response=response,
+        title=title,
+        detail=detail,
+        body=body,
+        may_have_acted=acted,
+    )
 
 
-def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnectionError:
+def retry_safe(status: int) -> bool:
+    """A status after which even a create may be sent again: the server did not act."""
+    return should_retry_status(status, idempotent=False)
+
+
+def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.APIConnectionError:
     """The typed error for a request that got no answer."""
     kind = (
         errors.APITimeoutError
@@ -205,22 +297,47 @@ def connection_error(error: httpx.HTTPError, call: Call) -> errors.APIConnection
     message = f"{call.method} {_path(call)} got no answer: {type(error).__name__}"
     if str(error):
         message += f": {error}"
-    if not call.idempotent and not should_retry_error(error, idempotent=False):
+    acted = not call.idempotent and not should_retry_error(error, idempotent=False)
+    if acted:
         message += "." + MAY_HAVE_ACTED
-    return kind(message)
+    return kind(scrub(message, token), may_have_acted=acted)
 
 
-def _log(call: Call, outcome: str, retries: int, started: float) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s: %s %s -> %s (attempt %d, %.1f ms)",
-            call.operation,
-            call.method,
-            httpx.URL(call.url).raw_path.decode("ascii"),
-            outcome,
-            retries + 1,
-            (time.monotonic() - started) * 1000,
-        )
+def _log(
+    config: ClientConfig,
+    call: Call,
+    outcome: str,
+    *,
+    status: int | None,
+    retries: int,
+    started: float,
+    retry_in: float | None = None,
+) -> None:
+    """One DEBUG record per attempt, its facts also as fields of the record (`extra`)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    path = httpx.URL(call.url).raw_path.decode("ascii")
+    elapsed_ms = (config.clock.monotonic() - started) * 1000
+    then = "" if retry_in is None else f", retrying in {retry_in:.3g} s"
+    logger.debug(
+        "%s: %s %s -> %s (attempt %d, %.1f ms%s)",
+        call.operation,
+        call.method,
+        path,
+        outcome,
+        retries + 1,
+        elapsed_ms,
+        then,
+        extra={
+            "operation": call.operation,
+            "method": call.method,
+            "path": path,
+            "status_code": status,
+            "attempt": retries + 1,
+            "elapsed_ms": elapsed_ms,
+            "retry_in": retry_in,
+        },
+    )
 
 
 def _path(call: Call) -> str:
@@ -234,12 +351,41 @@ def _reason(status: int) -> str:
         return "Unknown Status"
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _text(value: object, token: str) -> str | None:
+    return scrub(value, token) if isinstance(value, str) and value else None
 
 
-def _snippet(response: httpx.Response) -> str:
-    text = " ".join(response.content[: _SNIPPET * 4].decode("utf-8", "replace").split())
+_CREDENTIALS = re.compile(
+    r"""(?ix)
+    ( authorization ["']? \s* [:=] \s* ["']? )  # a header or field named Authorization
+      [^"'\r\n<>,;}]*                           # ... its value, to the end of the line
+    | (?<![A-Za-z0-9]) ( bearer ) \s+ [A-Za-z0-9._~+/=-]+  # a bearer credential anywhere
+    """
+)
+
+
+def scrub(text: str, token: str) -> str:
+    """`text` without the token and without any Authorization value or bearer credential.
+
+    Server text reaches error messages, and a proxy's error page may echo the request's
+    headers: what was sent as a credential never shows in str(error) or a log line.
+    """
+    if token:
+        text = text.replace(token, "[redacted]")
+    return _CREDENTIALS.sub(_redacted, text)
+
+
+def _redacted(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return f"{match.group(1)}[redacted]"
+    return f"{match.group(2)} [redacted]"
+
+
+def _snippet(response: httpx.Response, token: str) -> str:
+    """The start of the body as one line, scrubbed before it is cut (a cut token would
+    no longer be found)."""
+    raw = response.content[:_SNIPPET_SOURCE].decode("utf-8", "replace")
+    text = " ".join(scrub(raw, token).split())
     if not text:
         return "(empty body)"
     return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."

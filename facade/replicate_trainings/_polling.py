@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator
 from typing import Literal, Never, overload
 
@@ -12,11 +11,10 @@ import attrs
 from . import _arguments, _operations, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
+from ._options import NO_OPTIONS, RequestOptions
 from ._pipeline import Call, request
+from ._retry import is_transient
 from .training import Training
-
-# Errors that say "not now" rather than "never": polling goes on through them.
-_TRANSIENT = (errors.APIConnectionError, errors.RateLimitError, errors.ServerError)
 
 
 @attrs.frozen
@@ -41,31 +39,43 @@ class PollSchedule:
             delay = min(self.cap, delay * self.factor)
 
 
-def wait_deadline(timeout: object) -> float | None:
-    """The `time.monotonic()` by which `wait()` gives up, or None for no limit."""
+def wait_deadline(config: ClientConfig, timeout: object) -> float | None:
+    """The `config.clock.monotonic()` by which `wait()` gives up, or None for no limit."""
     if timeout is None:
         return None
-    return time.monotonic() + _arguments.seconds("timeout", timeout, allow_zero=True, most=math.inf)
+    limit = _arguments.seconds("timeout", timeout, allow_zero=True, most=math.inf)
+    return config.clock.monotonic() + limit
 
 
 def watching(
-    config: ClientConfig, training_or_id: Training | str, poll_interval: object
+    config: ClientConfig,
+    training_or_id: Training | str,
+    poll_interval: object,
+    timeout: object = None,
+    options: RequestOptions = NO_OPTIONS,
 ) -> Program[Training, Training]:
-    """`watch()`: emit each new state until it is terminal. Arguments are checked now."""
+    """`watch()`: emit each new state until it is terminal, or WaitTimeoutError after
+    `timeout`. Arguments are checked now; `options` go with every poll."""
     training_id, known = _operations.training_id_of(training_or_id)
     schedule = PollSchedule.from_interval(poll_interval)
-    get = _operations.get(config, training_id)
-    return poll(config, get, known, schedule, emit=True)
+    deadline = wait_deadline(config, timeout)
+    get = _operations.get(config, training_id).with_options(options)
+    return poll(config, get, known, schedule, deadline=deadline, emit=True)
 
 
 def waiting(
-    config: ClientConfig, training_or_id: Training | str, timeout: object, poll_interval: object
+    config: ClientConfig,
+    training_or_id: Training | str,
+    timeout: object,
+    poll_interval: object,
+    options: RequestOptions = NO_OPTIONS,
 ) -> Program[Never, Training]:
-    """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now."""
+    """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now;
+    `options` go with every poll."""
     training_id, known = _operations.training_id_of(training_or_id)
     schedule = PollSchedule.from_interval(poll_interval)
-    deadline = wait_deadline(timeout)
-    get = _operations.get(config, training_id)
+    deadline = wait_deadline(config, timeout)
+    get = _operations.get(config, training_id).with_options(options)
     return poll(config, get, known, schedule, deadline=deadline)
 
 
@@ -100,10 +110,10 @@ def poll(
 ) -> Program[Training, Training]:
     """Poll `get` until the training is terminal and return it; emit each new state if asked.
 
-    Transient errors (5xx, 429, no answer) past the request's own retries do not end the
-    poll: it tries again at the next interval, the first poll included. `deadline` raises
-    WaitTimeoutError with the last state seen, at most one interval late (or the last
-    transient error, if no state was ever seen).
+    Transient errors (`_retry.is_transient`: 408, 429, 5xx, no answer) past the request's
+    own retries do not end the poll: it tries again at the next interval, the first poll
+    included. `deadline` raises WaitTimeoutError, at most one interval late, with the last
+    state seen (None if no poll answered, the last poll's error then its `__cause__`).
     """
     delays = schedule.delays()
     current = start
@@ -119,23 +129,32 @@ def poll(
             if current.is_terminal:
                 return current
         if current is not None or polled:
-            now = time.monotonic()
+            now = config.clock.monotonic()
             if deadline is not None and now >= deadline:
-                if current is None:  # no state was ever seen: the brown-out's own error
-                    assert failure is not None  # a poll ran and did not return a state
-                    raise failure
-                raise errors.WaitTimeoutError(
-                    f"training {current.id} is still {current.status} after the wait timeout",
-                    training=current,
-                )
+                raise _timed_out(get, current, failure) from failure
             delay = next(delays)
-            yield Sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)))
+            pause = delay if deadline is None else max(0.0, min(delay, deadline - now))
+            yield Sleep(pause, config.clock)
+            if deadline is not None and config.clock.monotonic() >= deadline:
+                # a poll sent now would have no time left: its request is cut at once
+                raise _timed_out(get, current, failure) from failure
         polled = True
         try:
             current = yield from request(config, get, Training._from_decoded, deadline=deadline)
-        except _TRANSIENT as exc:
-            failure = exc
-        except errors.APIStatusError as exc:
-            if exc.status_code != 408:
+        except errors.ReplicateError as exc:
+            if not is_transient(exc):
                 raise
             failure = exc
+
+
+def _timed_out(
+    get: Call, current: Training | None, failure: errors.ReplicateError | None
+) -> errors.WaitTimeoutError:
+    if current is not None:
+        message = f"training {current.id} is still {current.status} after the wait timeout"
+    else:
+        message = (
+            f"training {get.subject} gave no state before the wait timeout: no poll answered"
+            + (f" (the last: {failure})" if failure is not None else "")
+        )
+    return errors.WaitTimeoutError(message, training=current)

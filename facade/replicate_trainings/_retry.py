@@ -1,5 +1,8 @@
 """When to retry a request and how long to wait first: backoff, jitter, Retry-After.
 
+One rule says what is transient ("not now" rather than "never": 408, 429, 5xx, no
+answer); retries (`should_retry_*`) and polling (`is_transient`) both ask it.
+
 Hand-written rather than taken from a retry library (tenacity, stamina): the decision
 depends on what the API said (status, Retry-After, retry-after-ms) and on whether the
 request may already have acted, and the waiting is done by the sync or async driver,
@@ -15,6 +18,8 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 import httpx
+
+from . import errors
 
 # Errors raised before a byte of the request left this machine: the server cannot
 # have acted, so even `create` may be sent again.
@@ -42,34 +47,55 @@ class RetryPolicy:
             if not 0 <= value <= 3600:
                 raise ValueError(f"{name} must be between 0 and 3600 seconds, got {value!r}")
 
-    def delay(self, retry: int, response: httpx.Response | None = None) -> float:
+    def delay(
+        self,
+        retry: int,
+        response: httpx.Response | None = None,
+        *,
+        rng: random.Random | None = None,
+        now: float | None = None,
+    ) -> float:
         """Seconds to wait before retry number `retry` (0-based).
 
         The server's Retry-After wins, capped at max_retry_after; otherwise the delay
         doubles from initial_delay up to max_delay, with jitter over its upper half.
+        `rng` draws the jitter and `now` (POSIX seconds) reads a Retry-After date; both
+        come from the client's config, so tests can fix them.
         """
-        hinted = retry_after(response.headers) if response is not None else None
+        hinted = retry_after(response.headers, now=now) if response is not None else None
         if hinted is not None:
             return min(hinted, self.max_retry_after)
         ceiling = min(self.max_delay, self.initial_delay * 2**retry)
-        return random.uniform(ceiling / 2, ceiling)
+        return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def transient_status(status: int) -> bool:
+    """408, 429 and 5xx say "not now": the same request may succeed later."""
+    return status in (408, 429) or status >= 500
+
+
+def is_transient(error: errors.ReplicateError) -> bool:
+    """The typed error of a transient failure: no answer, or a transient status."""
+    if isinstance(error, errors.APIConnectionError):
+        return True
+    return isinstance(error, errors.APIStatusError) and transient_status(error.status_code)
 
 
 def should_retry_status(status: int, *, idempotent: bool) -> bool:
-    """429 never acted; 408 and 5xx may have, so only idempotent calls retry them."""
-    if status == 429:
-        return True
-    return idempotent and (status == 408 or status >= 500)
+    """Transient statuses; 429 never acted, 408 and 5xx may have, so only idempotent calls
+    retry those."""
+    return transient_status(status) and (idempotent or status == 429)
 
 
 def should_retry_error(error: httpx.HTTPError, *, idempotent: bool) -> bool:
-    """A transport error: retry if the request never left, or if repeating it is harmless."""
-    if isinstance(error, NOT_SENT):
-        return True
-    return idempotent and isinstance(error, httpx.TransportError)
+    """No answer (a transport error): retry if the request never left, or if repeating it
+    is harmless."""
+    if not isinstance(error, httpx.TransportError):
+        return False
+    return idempotent or isinstance(error, NOT_SENT)
 
 
-def retry_after(headers: httpx.Headers) -> float | None:
+def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
     """Seconds the server asked to wait: retry-after-ms, or Retry-After as seconds or a date."""
     millis = headers.get("retry-after-ms")
     if millis is not None:
@@ -90,4 +116,4 @@ def retry_after(headers: httpx.Headers) -> float | None:
         return None
     if when.tzinfo is None:  # '-0000' is UTC with no zone named, never the local time
         when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

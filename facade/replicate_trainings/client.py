@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Final, Generic, Never, Self, TypeVar
+from typing import Any, Generic, Never, Self, TypeVar
 
 import attrs
 import httpx
@@ -19,22 +19,31 @@ from ._config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TI
 from ._connections import OwnAsyncClient, OwnClient, adopt
 from ._effects import Program, run_async, run_sync, stream_async, stream_sync
 from ._loops import check_loop
-from ._pipeline import Call, request
+from ._options import (
+    DEFAULT,
+    Headers,
+    Query,
+    RequestOptions,
+    TimeoutOption,
+    _Default,
+    request_options,
+)
+from ._pipeline import Call, request, request_raw
 from ._polling import waiting, watching
+from ._raw import RawResponse
+from ._reconcile import creating
 from ._retry import RetryPolicy
 from .pagination import AsyncPager, Pager
 from .training import Training
 
-__all__ = ["AsyncClient", "AsyncTrainings", "Client", "Trainings"]
-
-
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT: Final = _Default()
-"""Marks an argument left out, where None has a meaning of its own (timeout=None: no limit)."""
+__all__ = [
+    "AsyncClient",
+    "AsyncTrainings",
+    "AsyncTrainingsWithRawResponse",
+    "Client",
+    "Trainings",
+    "TrainingsWithRawResponse",
+]
 
 
 def _training(config: ClientConfig, call: Call) -> Program[Never, Training]:
@@ -42,8 +51,150 @@ def _training(config: ClientConfig, call: Call) -> Program[Never, Training]:
     return request(config, call, Training._from_decoded)
 
 
+def _flag(reconcile: object) -> bool:
+    if not isinstance(reconcile, bool):
+        raise TypeError(f"reconcile must be True or False, not {type(reconcile).__name__}")
+    return reconcile
+
+
+def _raw_training(config: ClientConfig, call: Call) -> Program[Never, RawResponse[Training]]:
+    """Send `call`; its answer beside the Training parsed from it."""
+    return request_raw(config, call, Training._from_decoded)
+
+
 class Trainings:
-    """The training operations, blocking. Reach it as `client.trainings`."""
+    """The training operations, blocking. Reach it as `client.trainings`.
+
+    Every method takes per-call options: `timeout` (per request, as the client's; for
+    `watch` and `wait` the whole poll's deadline, with `request_timeout` per request),
+    `extra_headers`, `extra_query`, and on `create` `extra_body`.
+    """
+
+    def __init__(self, config: ClientConfig, http: httpx.Client) -> None:
+        self._config, self._http = config, http
+
+    @property
+    def with_raw_response(self) -> TrainingsWithRawResponse:
+        """`create`, `get` and `cancel` returning a `RawResponse` (status, headers, parse())."""
+        return TrainingsWithRawResponse(self._config, self._http)
+
+    def create(
+        self,
+        ref: str | None = None,
+        *,
+        model: str | None = None,
+        version: str | None = None,
+        destination: str,
+        input: Mapping[str, Any],
+        webhook: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        reconcile: bool = False,
+    ) -> Training:
+        """Start a training of `ref` ('owner/name:version', or model= and version=).
+
+        Retried only when the server certainly did not act (429, no connection made), so
+        it never starts a second paid training; other failures set `may_have_acted`.
+        `reconcile=True` then looks among the newest trainings for the one it made.
+        `extra_body` adds body fields the named arguments do not cover.
+        """
+        call = _operations.create(
+            self._config,
+            ref=ref,
+            model=model,
+            version=version,
+            destination=destination,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            extra_body=extra_body,
+        ).with_options(request_options(timeout, extra_headers, extra_query))
+        return run_sync(creating(self._config, call, reconcile=_flag(reconcile)), self._http)
+
+    def get(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Training:
+        """The current state of a training."""
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.get(self._config, training_id).with_options(options)
+        return run_sync(_training(self._config, call), self._http)
+
+    def cancel(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Training:
+        """Cancel a training; a finished one comes back unchanged."""
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.cancel(self._config, training_id).with_options(options)
+        return run_sync(_training(self._config, call), self._http)
+
+    def list(
+        self,
+        *,
+        cursor: str | None = None,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Pager:
+        """Every training, newest first, fetched a page at a time as you iterate.
+
+        `cursor` resumes from a page's `next_cursor` (or walks back with `previous_cursor`).
+        The options go with every page's request.
+        """
+        options = _list_options(timeout, extra_headers, extra_query)
+        first = _operations.list_first_page(self._config, cursor).with_options(options)
+        return Pager(self._http, self._config, first)
+
+    def watch(
+        self,
+        training_or_id: Training | str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        request_timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Iterator[Training]:
+        """Yield the training each time its status or logs change, until it is terminal;
+        WaitTimeoutError after `timeout` seconds (None: no limit)."""
+        options = _poll_options(request_timeout, extra_headers, extra_query)
+        program = watching(self._config, training_or_id, poll_interval, timeout, options)
+        return stream_sync(program, self._http)
+
+    def wait(
+        self,
+        training_or_id: Training | str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        request_timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Training:
+        """Poll until the training is terminal and return it; WaitTimeoutError after `timeout`.
+
+        `request_timeout` bounds each poll's request (the client's timeout if left out);
+        no request outlives `timeout` either way.
+        """
+        options = _poll_options(request_timeout, extra_headers, extra_query)
+        program = waiting(self._config, training_or_id, timeout, poll_interval, options)
+        return run_sync(program, self._http)
+
+
+class TrainingsWithRawResponse:
+    """`client.trainings.with_raw_response`: the HTTP answer beside the parsed `Training`."""
 
     def __init__(self, config: ClientConfig, http: httpx.Client) -> None:
         self._config, self._http = config, http
@@ -58,12 +209,12 @@ class Trainings:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
-    ) -> Training:
-        """Start a training of `ref` ('owner/name:version', or model= and version=).
-
-        Retried only when the server certainly did not act (429, no connection made), so
-        it never starts a second paid training; other failures say it may exist.
-        """
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RawResponse[Training]:
+        """`Trainings.create`, with the HTTP answer."""
         call = _operations.create(
             self._config,
             ref=ref,
@@ -73,46 +224,151 @@ class Trainings:
             input=input,
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
-        )
-        return run_sync(_training(self._config, call), self._http)
+            extra_body=extra_body,
+        ).with_options(request_options(timeout, extra_headers, extra_query))
+        return run_sync(_raw_training(self._config, call), self._http)
 
-    def get(self, training_id: str) -> Training:
+    def get(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> RawResponse[Training]:
+        """`Trainings.get`, with the HTTP answer."""
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.get(self._config, training_id).with_options(options)
+        return run_sync(_raw_training(self._config, call), self._http)
+
+    def cancel(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> RawResponse[Training]:
+        """`Trainings.cancel`, with the HTTP answer."""
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.cancel(self._config, training_id).with_options(options)
+        return run_sync(_raw_training(self._config, call), self._http)
+
+
+class AsyncTrainings:
+    """The training operations, for asyncio. Reach it as `client.trainings`."""
+
+    def __init__(self, config: ClientConfig, http: httpx.AsyncClient) -> None:
+        self._config, self._http = config, http
+
+    @property
+    def with_raw_response(self) -> AsyncTrainingsWithRawResponse:
+        """`create`, `get` and `cancel` returning a `RawResponse`; see `Trainings`."""
+        return AsyncTrainingsWithRawResponse(self._config, self._http)
+
+    async def create(
+        self,
+        ref: str | None = None,
+        *,
+        model: str | None = None,
+        version: str | None = None,
+        destination: str,
+        input: Mapping[str, Any],
+        webhook: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        reconcile: bool = False,
+    ) -> Training:
+        """Start a training; see `Trainings.create`."""
+        call = _operations.create(
+            self._config,
+            ref=ref,
+            model=model,
+            version=version,
+            destination=destination,
+            input=input,
+            webhook=webhook,
+            webhook_events_filter=webhook_events_filter,
+            extra_body=extra_body,
+        ).with_options(request_options(timeout, extra_headers, extra_query))
+        program = creating(self._config, call, reconcile=_flag(reconcile))
+        return await run_async(program, self._http)
+
+    async def get(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Training:
         """The current state of a training."""
-        call = _operations.get(self._config, training_id)
-        return run_sync(_training(self._config, call), self._http)
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.get(self._config, training_id).with_options(options)
+        return await run_async(_training(self._config, call), self._http)
 
-    def cancel(self, training_id: str) -> Training:
+    async def cancel(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> Training:
         """Cancel a training; a finished one comes back unchanged."""
-        call = _operations.cancel(self._config, training_id)
-        return run_sync(_training(self._config, call), self._http)
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.cancel(self._config, training_id).with_options(options)
+        return await run_async(_training(self._config, call), self._http)
 
-    def list(self, *, cursor: str | None = None) -> Pager:
-        """Every training, newest first, fetched a page at a time as you iterate.
-
-        `cursor` resumes from a page's `next_cursor` (or walks back with `previous_cursor`).
-        """
-        return Pager(self._http, self._config, _operations.list_first_page(self._config, cursor))
+    def list(
+        self,
+        *,
+        cursor: str | None = None,
+        timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> AsyncPager:
+        """Every training, newest first, for `async for`; see `Trainings.list`."""
+        options = _list_options(timeout, extra_headers, extra_query)
+        first = _operations.list_first_page(self._config, cursor).with_options(options)
+        return AsyncPager(self._http, self._config, first)
 
     def watch(
-        self, training_or_id: Training | str, *, poll_interval: float | None = None
-    ) -> Iterator[Training]:
-        """Yield the training each time its status or logs change, until it is terminal."""
-        return stream_sync(watching(self._config, training_or_id, poll_interval), self._http)
-
-    def wait(
         self,
         training_or_id: Training | str,
         *,
         timeout: float | None = None,
         poll_interval: float | None = None,
+        request_timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> AsyncIterator[Training]:
+        """`async for` each new state until terminal; see `Trainings.watch`."""
+        options = _poll_options(request_timeout, extra_headers, extra_query)
+        program = watching(self._config, training_or_id, poll_interval, timeout, options)
+        return stream_async(program, self._http)
+
+    async def wait(
+        self,
+        training_or_id: Training | str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the contract's name, a wait deadline
+        poll_interval: float | None = None,
+        request_timeout: TimeoutOption = DEFAULT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Training:
-        """Poll until the training is terminal and return it; WaitTimeoutError after `timeout`."""
-        program = waiting(self._config, training_or_id, timeout, poll_interval)
-        return run_sync(program, self._http)
+        """Poll until terminal and return it; see `Trainings.wait`."""
+        options = _poll_options(request_timeout, extra_headers, extra_query)
+        program = waiting(self._config, training_or_id, timeout, poll_interval, options)
+        return await run_async(program, self._http)
 
 
-class AsyncTrainings:
-    """The training operations, for asyncio. Reach it as `client.trainings`."""
+class AsyncTrainingsWithRawResponse:
+    """`client.trainings.with_raw_response` on AsyncClient; see `TrainingsWithRawResponse`."""
 
     def __init__(self, config: ClientConfig, http: httpx.AsyncClient) -> None:
         self._config, self._http = config, http
@@ -127,8 +383,12 @@ class AsyncTrainings:
         input: Mapping[str, Any],
         webhook: str | None = None,
         webhook_events_filter: Iterable[str] | None = None,
-    ) -> Training:
-        """Start a training; see `Trainings.create`."""
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RawResponse[Training]:
+        """`AsyncTrainings.create`, with the HTTP answer."""
         call = _operations.create(
             self._config,
             ref=ref,
@@ -138,40 +398,47 @@ class AsyncTrainings:
             input=input,
             webhook=webhook,
             webhook_events_filter=webhook_events_filter,
-        )
-        return await run_async(_training(self._config, call), self._http)
+            extra_body=extra_body,
+        ).with_options(request_options(timeout, extra_headers, extra_query))
+        return await run_async(_raw_training(self._config, call), self._http)
 
-    async def get(self, training_id: str) -> Training:
-        """The current state of a training."""
-        call = _operations.get(self._config, training_id)
-        return await run_async(_training(self._config, call), self._http)
-
-    async def cancel(self, training_id: str) -> Training:
-        """Cancel a training; a finished one comes back unchanged."""
-        call = _operations.cancel(self._config, training_id)
-        return await run_async(_training(self._config, call), self._http)
-
-    def list(self, *, cursor: str | None = None) -> AsyncPager:
-        """Every training, newest first, for `async for`; see `Trainings.list`."""
-        first = _operations.list_first_page(self._config, cursor)
-        return AsyncPager(self._http, self._config, first)
-
-    def watch(
-        self, training_or_id: Training | str, *, poll_interval: float | None = None
-    ) -> AsyncIterator[Training]:
-        """`async for` each new state until terminal; see `Trainings.watch`."""
-        return stream_async(watching(self._config, training_or_id, poll_interval), self._http)
-
-    async def wait(
+    async def get(
         self,
-        training_or_id: Training | str,
+        training_id: str,
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - the contract's name, a wait deadline
-        poll_interval: float | None = None,
-    ) -> Training:
-        """Poll until terminal and return it; see `Trainings.wait`."""
-        program = waiting(self._config, training_or_id, timeout, poll_interval)
-        return await run_async(program, self._http)
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> RawResponse[Training]:
+        """`AsyncTrainings.get`, with the HTTP answer."""
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.get(self._config, training_id).with_options(options)
+        return await run_async(_raw_training(self._config, call), self._http)
+
+    async def cancel(
+        self,
+        training_id: str,
+        *,
+        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> RawResponse[Training]:
+        """`AsyncTrainings.cancel`, with the HTTP answer."""
+        options = request_options(timeout, extra_headers, extra_query)
+        call = _operations.cancel(self._config, training_id).with_options(options)
+        return await run_async(_raw_training(self._config, call), self._http)
+
+
+def _list_options(timeout: object, extra_headers: object, extra_query: object) -> RequestOptions:
+    return request_options(timeout, extra_headers, extra_query, named_query=("cursor",))
+
+
+def _poll_options(
+    request_timeout: object, extra_headers: object, extra_query: object
+) -> RequestOptions:
+    return request_options(
+        request_timeout, extra_headers, extra_query, timeout_name="request_timeout"
+    )
 
 
 _Http = TypeVar("_Http", httpx.Client, httpx.AsyncClient)

@@ -13,18 +13,18 @@
     │   ├── RateLimitError              429, with `retry_after`
     │   └── ServerError                 5xx and non-standard codes (520, ...)
     ├── ResponseParseError          a success answer whose body cannot be read
-    ├── WaitTimeoutError            `wait()` ran out of time; carries the last state seen
+    ├── WaitTimeoutError            `wait()` ran out of time; the last state seen, or None
     ├── ClientClosedError           a call on a closed client (after close(), or racing it)
     └── WebhookVerificationError    a webhook delivery failed verification
 
-Invalid arguments raise the built-in `ValueError` or `TypeError` before anything is sent.
+Every error has `may_have_acted`: True exactly when a `create` may have been carried out
+despite it (see `ReplicateError`). Invalid arguments raise the built-in `ValueError` or
+`TypeError` before anything is sent.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from ._retry import retry_after
 
 if TYPE_CHECKING:
     import httpx
@@ -52,7 +52,19 @@ __all__ = [
 
 
 class ReplicateError(Exception):
-    """Base of every error this library raises."""
+    """Base of every error this library raises.
+
+    `may_have_acted` is True exactly when the call was a `create` that the server may have
+    carried out despite the error (a 5xx or 408 answer, an unreadable success, a connection
+    lost after sending): a training may exist. False for every other call, and for a create
+    the server certainly did not act on (a 4xx, a 429, a connection never made).
+    """
+
+    may_have_acted: bool = False
+
+    def __init__(self, *args: object, may_have_acted: bool = False) -> None:
+        super().__init__(*args)
+        self.may_have_acted = may_have_acted
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickle without the request (its Authorization header holds the token) and
@@ -95,9 +107,10 @@ class APIStatusError(ReplicateError):
         response: httpx.Response,
         title: str | None,
         detail: str | None,
-        body: Any,
+        body: object,
+        may_have_acted: bool = False,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, may_have_acted=may_have_acted)
         self.response = response
         self.status_code = response.status_code
         self.headers = response.headers
@@ -136,6 +149,8 @@ class RateLimitError(APIStatusError):
     @property
     def retry_after(self) -> float | None:
         """From `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None if absent."""
+        from ._retry import retry_after  # noqa: PLC0415 - _retry imports this module
+
         return retry_after(self.headers)
 
 
@@ -146,15 +161,22 @@ class ServerError(APIStatusError):
 class ResponseParseError(ReplicateError):
     """A success answer whose body is not what the API sends: HTML, truncated JSON, wrong types."""
 
-    def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response | None = None,
+        may_have_acted: bool = False,
+    ) -> None:
+        super().__init__(message, may_have_acted=may_have_acted)
         self.response = response
 
 
 class WaitTimeoutError(ReplicateError):
-    """`wait()` ran out of time; `training` is the last state it saw."""
+    """`wait()` ran out of time; `training` is the last state it saw, None if no poll
+    answered (then the last poll's error is the `__cause__`)."""
 
-    def __init__(self, message: str, *, training: Training) -> None:
+    def __init__(self, message: str, *, training: Training | None) -> None:
         super().__init__(message)
         self.training = training
 

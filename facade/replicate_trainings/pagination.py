@@ -1,15 +1,24 @@
 """Pages of trainings and the lazy walkers over them (`client.trainings.list()`).
 
 Only one page is held at a time, so memory stays flat however long the list is. Each
-page's `next` URL is followed as given, after checking it points at the configured API:
-the token is never sent to another scheme, host, port or path.
+page's `next` URL is followed only after checking the URL as it will be sent: the
+configured scheme, host, port and base path, no credentials, no dot segments and no
+percent-encoded dot, slash, backslash or percent (which a server or proxy might decode
+into a path outside the API), so the token is never sent anywhere else. A `next` link
+back to a page already fetched (the same URL, query in any order, or the same cursor)
+ends the walk, so a listing never loops.
+
+A page with an item that is not a training (no string `id`) yields the items before it;
+the walk then raises ResponseParseError naming the cursor that resumes after that page.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import attrs
 import httpx
@@ -23,6 +32,9 @@ if TYPE_CHECKING:
     from ._config import ClientConfig
 
 __all__ = ["AsyncPager", "Page", "Pager"]
+
+_ENCODED = re.compile(r"%(2e|2f|5c|25)", re.IGNORECASE)  # . / \ %
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @attrs.frozen
@@ -45,34 +57,74 @@ class Page:
 
     @classmethod
     def from_dict(cls, data: object) -> Page:
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise ResponseParseError("expected a page object with a 'results' array")
-        links = [data.get("next"), data.get("previous")]
-        if any(link is not None and not isinstance(link, str) for link in links):
-            raise ResponseParseError("a page's 'next' and 'previous' must be URL strings or null")
-        return cls(
-            results=[Training._from_decoded(item) for item in data["results"]],
-            next_url=links[0] or None,
-            previous_url=links[1] or None,
-        )
+        """Parse one page as the API sends it; ResponseParseError if any part is unreadable."""
+        page, bad = _read_page(data)
+        if bad is not None:
+            raise ResponseParseError(f"item {bad.index} of the page: {bad.reason}")
+        return page
+
+
+@attrs.frozen
+class _BadItem:
+    """The first item of a page that is not a training, and how many items follow it."""
+
+    index: int
+    reason: str
+    after: int
+
+
+def _read_page(data: Any) -> tuple[Page, _BadItem | None]:
+    """The page with its items up to the first unreadable one, and that one if any."""
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise ResponseParseError("expected a page object with a 'results' array")
+    links = [data.get("next"), data.get("previous")]
+    if any(link is not None and not isinstance(link, str) for link in links):
+        raise ResponseParseError("a page's 'next' and 'previous' must be URL strings or null")
+    items: list[Any] = data["results"]
+    results: list[Training] = []
+    bad: _BadItem | None = None
+    parse = Training._from_decoded
+    try:
+        for item in items:
+            results.append(parse(item))
+    except ResponseParseError as exc:
+        index = len(results)
+        bad = _BadItem(index, str(exc), len(items) - index - 1)
+    page = Page(results=results, next_url=links[0] or None, previous_url=links[1] or None)
+    return page, bad
 
 
 def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
-    """Emit each page from `first` on, following `next` links on the configured API only."""
+    """Emit each page from `first` on, following `next` links on the configured API only.
+
+    A page with an unreadable item is emitted with the items before it, then the walk
+    raises; a `next` link off the API, or back to a page already fetched, raises too.
+    """
     call = first
+    seen: dict[bytes, int] = {}  # a digest of each fetched page's URL and cursor -> page number
+    number = 1
+    _remember(seen, _sent_url(call), number)
     while True:
-        page = yield from request(config, call, Page.from_dict)
+        page, bad = yield from request(config, call, _read_page)
         yield Emit(page)
+        if bad is not None:
+            raise ResponseParseError(_resume_message(page, bad, number, call))
         if page.next_url is None:
             return
-        if not config.owns(page.next_url):
+        url, refusal = _judged(config.base_url, page.next_url)
+        if url is None or refusal is not None:
             raise ResponseParseError(
-                f"refusing to follow a next page URL outside {config.base_url}: "
-                f"{_origin(page.next_url)}"
+                f"refusing to follow page {number}'s next link {_excerpt(page.next_url)}: "
+                f"{refusal} (the token is only sent to {config.base_url})"
             )
-        if page.next_url == call.url and not call.params:
-            raise ResponseParseError(f"the next page URL repeats the current one: {call.url}")
-        call = Call(call.operation, "GET", page.next_url, idempotent=True)
+        earlier = _remember(seen, url, number + 1)
+        if earlier is not None:
+            raise ResponseParseError(
+                f"the listing loops: page {number}'s next link {_excerpt(page.next_url)} "
+                f"leads back to page {earlier}, already fetched"
+            )
+        number += 1
+        call = Call(call.operation, "GET", page.next_url, idempotent=True, options=call.options)
 
 
 class Pager:
@@ -111,6 +163,71 @@ def _cursor(url: str | None) -> str | None:
     return values[0] if values else None
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+def _judged(base: httpx.URL, link: str) -> tuple[httpx.URL | None, str | None]:
+    """`link` parsed once, and why it must not be sent the token, judged on the URL as
+    httpx will send it (dot segments removed, escapes kept); None when it is on the API."""
+    try:
+        url = httpx.URL(link)
+        host, sent = url.host, url.raw_path.decode("ascii").partition("?")[0]
+        netloc = urlsplit(link).netloc
+    except (httpx.InvalidURL, TypeError, ValueError):  # UnicodeError (IDNA) is a ValueError
+        return None, "it is not a valid URL"
+    if url.userinfo or "@" in netloc:
+        return url, "it carries credentials (user:password@)"
+    if (url.scheme, host, _port(url)) != (base.scheme, base.host, _port(base)):
+        return url, "it is on another scheme, host or port"
+    if _ENCODED.search(sent) or "\\" in sent or "/./" in sent + "/" or "/../" in sent + "/":
+        return url, "its path has dot segments or an encoded dot, slash, backslash or percent"
+    prefix = base.raw_path.decode("ascii").rstrip("/")
+    if sent != prefix and not sent.startswith(prefix + "/"):
+        return url, "its path is outside the base URL's"
+    return url, None
+
+
+def _port(url: httpx.URL) -> int | None:
+    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
+
+
+def _remember(seen: dict[bytes, int], url: httpx.URL, number: int) -> int | None:
+    """Record page `number`'s URL (query in any order) and cursor; the number of an
+    earlier page with either, if any. Digests keep the memory per page small."""
+    query = parse_qsl(url.query.decode("ascii"), keep_blank_values=True)
+    where = f"{url.scheme}://{url.host}:{_port(url)}{url.raw_path.partition(b'?')[0].decode()}"
+    keys = [f"url {where}?{urlencode(sorted(query))}"]
+    keys += [f"cursor {value}" for name, value in query if name == "cursor"]
+    digests = [hashlib.blake2b(key.encode(), digest_size=16).digest() for key in keys]
+    for digest in digests:
+        if digest in seen:
+            return seen[digest]
+    for digest in digests:
+        seen[digest] = number
+    return None
+
+
+def _sent_url(call: Call) -> httpx.URL:
+    return httpx.URL(call.url, params=call.params)
+
+
+def _resume_message(page: Page, bad: _BadItem, number: int, call: Call) -> str:
+    path = _sent_url(call).raw_path.decode("ascii")
+    resume = (
+        "it was the last page, so nothing follows"
+        if page.next_url is None
+        else f"resume after this page with list(cursor={page.next_cursor!r})"
+    )
+    rest = f" (skipping the {_items(bad.after)} after it on this page)" if bad.after else ""
+    return (
+        f"item {bad.index} of page {number} of the listing (GET {_excerpt(path)}) is not a "
+        f"training: {bad.reason}. The {_items(bad.index)} before it were handed out; "
+        f"{resume}{rest}"
+    )
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    """`text` for a message: cut to `limit`, quoted only if it has unprintable characters."""
+    shown = text if len(text) <= limit else text[:limit] + "..."
+    return shown if shown.isprintable() else repr(shown)
+
+
+def _items(count: int) -> str:
+    return f"{count} item{'' if count == 1 else 's'}"

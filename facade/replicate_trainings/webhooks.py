@@ -40,7 +40,9 @@ What `standardwebhooks` (the scheme's reference implementation, 1.1) does here, 
   mismatch.
 
 Every failure is a `WebhookVerificationError` whose message names the check that failed;
-no message contains the secret. Arguments of the wrong type raise `TypeError` naming
+no message contains the secret. Whatever a sender puts in a header or the body (non-ASCII
+bytes or characters, lone surrogates, any size) verifies or raises that, nothing else,
+since anyone can send a delivery. Arguments of the wrong type raise `TypeError` naming
 the argument, and a bad `tolerance` raises `ValueError`.
 """
 
@@ -140,7 +142,12 @@ class WebhookVerifier:
         delivery_id, signatures = found[_ID], found[_SIGNATURE]
         timestamp = self._check_timestamp(found[_TIMESTAMP])
         text = _body_text(raw)
-        expected = _decoded_signature(self._signer.sign(delivery_id, timestamp, text))
+        try:
+            expected = _decoded_signature(self._signer.sign(delivery_id, timestamp, text))
+        except UnicodeError:  # a lone surrogate: text a sender cannot have signed
+            raise WebhookVerificationError(
+                f"the webhook-id header is not text that can be signed: {_excerpt(delivery_id)}"
+            ) from None
         candidates = _v1_signatures(signatures)
         if not candidates:
             raise WebhookVerificationError(
@@ -307,7 +314,7 @@ def _v1_signatures(header: str) -> list[bytes]:
             continue
         try:
             signatures.append(base64.b64decode(encoded, validate=True))
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a character that is not ASCII
             continue
     return signatures
 

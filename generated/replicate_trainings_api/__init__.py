@@ -1,8 +1,8 @@
 """A client library for accessing Replicate trainings API"""
 
-from .client import AuthenticatedClient, Client
+from .client import AuthenticatedClient, UnauthenticatedClient
 
 __all__ = (
     "AuthenticatedClient",
-    "Client",
+    "UnauthenticatedClient",
 )

@@ -8,8 +8,10 @@ class UnexpectedStatus(Exception):
         self.status_code = status_code
         self.content = content
 
+        # The body stays in `.content`, out of the message: a server may echo the request's
+        # Authorization header, and messages end up in logs and tracebacks.
         super().__init__(
-            f"Unexpected status code: {status_code}\n\nResponse content:\n{content.decode(errors='ignore')}"
+            f"Unexpected status code: {status_code} (response body: {len(content)} bytes, in .content)"
         )
 
 

@@ -42,8 +42,8 @@ T = TypeVar("T")
 
 
 @define
-class Response(Generic[T]):
-    """A response from an endpoint"""
+class DetailedResponse(Generic[T]):
+    """A response from an endpoint, as the *_detailed functions return it"""
 
     status_code: HTTPStatus
     content: bytes
@@ -51,4 +51,4 @@ class Response(Generic[T]):
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "DetailedResponse", "Unset"]

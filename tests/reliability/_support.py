@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, settings
 from replicate_trainings import AsyncClient, Client, RetryPolicy
 from replicate_trainings.testing import LocalReplicate, LocalServer, RecordedRequest
 
+from tests.clocks import ManualClock, on_clock
+
 FAST = RetryPolicy(max_retries=5, initial_delay=0.001, max_delay=0.01, max_retry_after=0.01)
 """The brief's retry policy: five retries, with backoff too short to slow the suite."""
 
@@ -47,15 +49,20 @@ FUZZ = settings(
 """Property tests: a fixed seed per test (derandomized), no example database, bounded."""
 
 
-def client(server: LocalServer, **options: Any) -> Client:
-    """A facade client on a running local server over loopback HTTP, FAST retries by default."""
+def client(server: LocalServer, clock: ManualClock | None = None, **options: Any) -> Client:
+    """A facade client on a running local server over loopback HTTP, FAST retries by default,
+    its retries and polls on a manual clock (`clock`, or a fresh one): no real sleeps."""
     settings_: dict[str, Any] = {"max_retries": FAST} | options
-    return Client(server.token, base_url=server.base_url, **settings_)
+    c = Client(server.token, base_url=server.base_url, **settings_)
+    return on_clock(c, clock or ManualClock())
 
 
-def async_client(server: LocalServer, **options: Any) -> AsyncClient:
+def async_client(
+    server: LocalServer, clock: ManualClock | None = None, **options: Any
+) -> AsyncClient:
     settings_: dict[str, Any] = {"max_retries": FAST} | options
-    return AsyncClient(server.token, base_url=server.base_url, **settings_)
+    c = AsyncClient(server.token, base_url=server.base_url, **settings_)
+    return on_clock(c, clock or ManualClock())
 
 
 def in_process_client(app: LocalReplicate, **options: Any) -> Client:

@@ -16,15 +16,15 @@ import httpx
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from replicate_trainings import (
-    APIStatusError,
-    Client,
-    ResponseParseError,
-    Training,
-    TrainingStatus,
-)
+from replicate_trainings import APIStatusError, Client, ResponseParseError, Training
 from replicate_trainings._retry import retry_after
 from replicate_trainings.testing import Fault, LocalReplicate, LocalServer, Operation
+from replicate_trainings_api.training_shape import (
+    RUNNING_STATUSES,
+    TERMINAL_STATUSES,
+    TRAINING_FIELDS,
+    FieldSpec,
+)
 
 from tests import payloads
 from tests.reliability._support import (
@@ -38,8 +38,6 @@ from tests.reliability._support import (
 )
 
 TRAINING_ID = "zz4ibbonubfz7carwiefibzgga"
-FIELDS = frozenset(payloads.succeeded()) | {"urls"}
-KNOWN_STATUSES = [s.value for s in TrainingStatus]
 
 # -- JSON values -----------------------------------------------------------------------
 
@@ -58,7 +56,6 @@ JSON: st.SearchStrategy[Any] = st.recursive(
     max_leaves=10,
 )
 EXTRAS = st.dictionaries(st.text(max_size=12), JSON, max_size=3)
-ABSENT = object()
 
 
 # -- valid trainings -----------------------------------------------------------------
@@ -88,79 +85,128 @@ def timestamps(draw: st.DrawFn) -> tuple[str, datetime]:
     return text, moment.replace(microsecond=micro, tzinfo=tz)
 
 
-def maybe(draw: st.DrawFn, values: st.SearchStrategy[Any]) -> Any:
-    """A field's value, or null, or ABSENT (left out)."""
-    return draw(st.one_of(st.just(ABSENT), st.none(), values))
+# -- trainings, field by field from openapi.yaml (the generated FieldSpec table) ------------
+
+STRINGS = st.text(max_size=30)
+NUMBERS = st.integers(-(10**12), 10**12) | st.floats(allow_nan=False, allow_infinity=False)
+Reading = tuple[Any, Any]
+"""(the JSON value sent, what the attribute should read)"""
 
 
-def put(target: dict[str, Any], name: str, value: Any) -> None:
-    if value is not ABSENT:
-        target[name] = value
+def valid(spec: FieldSpec) -> st.SearchStrategy[Reading]:
+    """Values the schema allows for `spec`, with what each reads as."""
+    same: dict[str, st.SearchStrategy[Any]] = {
+        "str": STRINGS,
+        "int": st.integers(),
+        "bool": st.booleans(),
+        "map": st.dictionaries(st.text(max_size=10), JSON, max_size=4),
+        "list": st.lists(JSON, max_size=3),
+        "enum": st.sampled_from(spec.choices) | st.text(max_size=12),
+        "any": JSON,
+    }
+    if spec.kind in same:
+        return same[spec.kind].map(lambda value: (value, value))
+    if spec.kind == "float":
+        return NUMBERS.map(lambda value: (value, float(value)))
+    if spec.kind == "datetime":
+        return timestamps()
+    assert spec.kind == "object", spec
+    return objects(spec.fields)
+
+
+def unusable(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    """Values of another type than `spec` allows, malformed ones, and null where not allowed."""
+    others = {
+        "str": st.integers() | st.booleans() | st.lists(st.text(), max_size=2),
+        "datetime": st.integers()
+        | st.sampled_from(["", "yesterday", "2023-13-01T00:00:00Z", "2022-04-26T20:00:84Z"]),
+        "float": st.text() | st.booleans() | st.lists(st.integers(), max_size=1),
+        "int": st.text() | st.booleans() | st.floats(allow_nan=False),
+        "bool": st.text() | st.integers(),
+        "map": st.text() | st.lists(st.integers(), max_size=2) | st.integers(),
+        "list": st.text() | st.dictionaries(st.text(), st.text(), max_size=1),
+        "enum": st.integers() | st.dictionaries(st.text(), st.text(), max_size=1),
+        "object": st.text(min_size=1) | st.integers() | st.lists(st.none(), min_size=1),
+    }[spec.kind]
+    return others if spec.nullable else others | st.none()
+
+
+def absent(spec: FieldSpec) -> Any:
+    return {} if spec.kind == "map" else None
 
 
 @st.composite
-def sub_object(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]]) -> dict[str, Any]:
-    obj = {k: v for k, v in draw(EXTRAS).items() if k not in fields}
-    for name, values in fields.items():
-        put(obj, name, maybe(draw, values))
-    return obj
-
-
-@st.composite
-def valid_trainings(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(payload, expectations): a training as openapi.yaml allows it, with extra fields at
-    every level, nulls where the parser tolerates them, open statuses and odd timestamps."""
-    payload = {k: v for k, v in draw(EXTRAS).items() if k not in FIELDS}
+def fields(draw: st.DrawFn, specs: tuple[FieldSpec, ...], *, broken: bool) -> Reading:
+    """(object, expectations by attribute): each field absent, null if nullable, or valid;
+    with `broken`, some fields unusable instead (they read as missing)."""
+    names = {spec.name for spec in specs}
+    obj = {k: v for k, v in draw(EXTRAS).items() if k not in names}
     expected: dict[str, Any] = {}
-    payload["id"] = draw(st.text(min_size=1, max_size=30))
-    payload["model"] = draw(st.text(max_size=30))
-    payload["version"] = draw(st.text(max_size=70))
-    payload["input"] = draw(st.dictionaries(st.text(max_size=10), JSON, max_size=4))
-    payload["status"] = draw(st.sampled_from(KNOWN_STATUSES) | st.text(max_size=12))
-    payload["created_at"], expected["created_at"] = draw(timestamps())
-    for name in ("started_at", "completed_at"):
-        choice = draw(st.sampled_from(["absent", "null", "set"]))
-        expected[name] = None
-        if choice == "null":
-            payload[name] = None
-        elif choice == "set":
-            payload[name], expected[name] = draw(timestamps())
-    put(payload, "source", maybe(draw, st.sampled_from(["api", "web"]) | st.text(max_size=8)))
-    put(payload, "logs", maybe(draw, st.text(max_size=50)))
-    put(payload, "error", maybe(draw, st.text(max_size=20)))
-    strings = st.text(max_size=30)
-    numbers = st.integers(-(10**12), 10**12) | st.floats(allow_nan=False, allow_infinity=False)
-    put(payload, "output", maybe(draw, sub_object({"version": strings, "weights": strings})))
-    put(
-        payload,
-        "metrics",
-        maybe(draw, sub_object({"predict_time": numbers, "total_time": numbers})),
-    )
-    payload["urls"] = draw(sub_object({"get": strings, "cancel": strings, "web": strings}))
-    return payload, expected
+    for spec in specs:
+        choice = draw(st.sampled_from(["absent", "valid", "valid", "null", "unusable"]))
+        if spec.required or choice == "valid":
+            obj[spec.name], expected[spec.attr] = draw(valid(spec))
+        elif choice == "null" and spec.nullable:
+            obj[spec.name], expected[spec.attr] = None, absent(spec)
+        elif choice == "unusable" and broken:
+            obj[spec.name], expected[spec.attr] = draw(unusable(spec)), absent(spec)
+        else:
+            expected[spec.attr] = absent(spec)
+    return obj, expected
+
+
+def objects(specs: tuple[FieldSpec, ...]) -> st.SearchStrategy[Reading]:
+    return fields(specs, broken=False)
+
+
+def valid_trainings(*, broken: bool = False, id: str | None = None) -> st.SearchStrategy[Reading]:
+    """(payload, expectations): a training as openapi.yaml allows it, with extra fields at
+    every level, nulls and absences, open statuses and odd timestamps; with `broken`, also
+    fields the reader cannot use."""
+    trainings = fields(TRAINING_FIELDS, broken=broken)
+    if id is None:
+        return trainings
+    return trainings.map(lambda case: ({**case[0], "id": id}, {**case[1], "id": id}))
+
+
+def check_fields(got: object, expected: dict[str, Any], specs: tuple[FieldSpec, ...]) -> None:
+    for spec in specs:
+        value, want = getattr(got, spec.attr), expected[spec.attr]
+        if spec.kind == "object" and want is not None:
+            check_fields(value, want, spec.fields)
+        elif spec.kind == "map":
+            assert dict(value) == want, spec.name
+        else:
+            assert value == want, spec.name
+            assert type(value) is not str or want not in spec.choices, spec.name  # an enum
+            if spec.kind == "datetime" and want is not None:
+                assert value.utcoffset() == want.utcoffset()
 
 
 def check_parsed(training: Training, payload: dict[str, Any], expected: dict[str, Any]) -> None:
     assert training.to_dict() == payload  # nothing dropped, nothing added
-    assert training.id == payload["id"]
-    assert training.status == payload["status"]
-    if payload["status"] in KNOWN_STATUSES:
-        assert isinstance(training.status, TrainingStatus)
-    for name in ("created_at", "started_at", "completed_at"):
-        got, want = getattr(training, name), expected[name]
-        assert got == want
-        if want is not None:
-            assert got.utcoffset() == want.utcoffset()
-    terminal = payload["status"] in {"succeeded", "failed", "canceled", "aborted"}
-    assert training.is_terminal == (terminal or expected["completed_at"] is not None)
+    check_fields(training, expected, TRAINING_FIELDS)
+    status = expected["status"]
+    terminal = status in TERMINAL_STATUSES or (
+        status not in RUNNING_STATUSES and expected["completed_at"] is not None
+    )
+    assert training.is_terminal == terminal
     assert pickle.loads(pickle.dumps(training)) == training
     repr(training)
 
 
 @settings(FUZZ, max_examples=100)
 @given(valid_trainings())
-def test_every_valid_training_parses(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def test_every_valid_training_parses(case: Reading) -> None:
     FIGURES.count("bad responses: valid trainings parsed directly")
+    payload, expected = case
+    check_parsed(Training.from_dict(json.loads(json.dumps(payload))), payload, expected)
+
+
+@settings(FUZZ, max_examples=150)
+@given(valid_trainings(broken=True))
+def test_every_training_with_an_id_reads_its_unusable_fields_as_missing(case: Reading) -> None:
+    FIGURES.count("bad responses: trainings with unusable fields parsed directly")
     payload, expected = case
     check_parsed(Training.from_dict(json.loads(json.dumps(payload))), payload, expected)
 
@@ -196,12 +242,11 @@ def server_client(local_replicate_server: LocalServer) -> Iterator[Client]:
 
 
 @settings(FUZZ, max_examples=60)
-@given(valid_trainings(), st.sampled_from(["get", "cancel", "create"]))
-def test_every_valid_training_parses_through_the_client(
-    case: tuple[dict[str, Any], dict[str, Any]], operation: str
-) -> None:
+@given(valid_trainings(broken=True, id=TRAINING_ID), st.sampled_from(["get", "cancel", "create"]))
+def test_every_valid_training_parses_through_the_client(case: Reading, operation: str) -> None:
     FIGURES.count("bad responses: valid trainings through a mock transport")
     payload, expected = case
+    payload = payload | {"id": TRAINING_ID}  # an answer about another training is refused
     c = mock_client(200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
     training = OPERATIONS[operation](c)
     assert isinstance(training, Training)
@@ -209,9 +254,9 @@ def test_every_valid_training_parses_through_the_client(
 
 
 @settings(FUZZ, max_examples=30)
-@given(st.lists(valid_trainings(), max_size=3))
+@given(st.lists(valid_trainings(broken=True), max_size=3))
 def test_every_valid_page_parses_through_the_client(
-    cases: list[tuple[dict[str, Any], dict[str, Any]]],
+    cases: list[Reading],
 ) -> None:
     FIGURES.count("bad responses: valid pages through a mock transport")
     page = {"next": None, "previous": None, "results": [p for p, _ in cases]}
@@ -221,14 +266,15 @@ def test_every_valid_page_parses_through_the_client(
 
 @pytest.mark.timeout(60)
 @settings(FUZZ, max_examples=40)
-@given(valid_trainings())
+@given(valid_trainings(broken=True, id=TRAINING_ID))
 def test_every_valid_training_parses_from_the_real_server(
     local_replicate: LocalReplicate,
     server_client: Client,
-    case: tuple[dict[str, Any], dict[str, Any]],
+    case: Reading,
 ) -> None:
     FIGURES.count("bad responses: valid trainings over loopback HTTP")
     payload, expected = case
+    payload = payload | {"id": TRAINING_ID}  # an answer about another training is refused
     body = json.dumps(payload).encode()
     local_replicate.faults.add(Fault.respond(200, body, {"Content-Type": "application/json"}))
     check_parsed(server_client.trainings.get(TRAINING_ID), payload, expected)
@@ -242,54 +288,26 @@ def truncate(payload: dict[str, Any], fraction: float) -> bytes:
     return body[: int(len(body) * fraction)]
 
 
-WRONG_TYPES: dict[str, st.SearchStrategy[Any]] = {
-    "id": st.integers() | st.none() | st.lists(st.text(), max_size=2),
-    "model": st.integers() | st.none() | st.booleans(),
-    "version": st.floats(allow_nan=False) | st.none(),
-    "input": st.text() | st.lists(st.integers(), max_size=2) | st.none(),
-    "status": st.integers() | st.none() | st.dictionaries(st.text(), st.text(), max_size=1),
-    "created_at": st.integers()
-    | st.none()
-    | st.sampled_from(["", "yesterday", "2023-13-01T00:00:00Z", "16:32:56", "2023/09/08"]),
-    "started_at": st.integers() | st.sampled_from(["soon", "2023-09-08T25:00:00Z"]),
-    "urls": st.text() | st.none() | st.lists(st.text(), max_size=2),
-    "output": st.text(min_size=1) | st.integers() | st.lists(st.none(), min_size=1),
-    "metrics": st.text(min_size=1) | st.lists(st.none(), min_size=1) | st.booleans(),
-    "logs": st.integers() | st.dictionaries(st.text(), st.text(), max_size=1),
-    "error": st.booleans() | st.lists(st.text(), max_size=1),
-    "source": st.integers() | st.lists(st.text(), max_size=1),
-}
-NESTED_WRONG: dict[tuple[str, str], st.SearchStrategy[Any]] = {
-    ("metrics", "predict_time"): st.text() | st.booleans() | st.lists(st.integers(), max_size=1),
-    ("output", "weights"): st.integers() | st.booleans(),
-    ("urls", "get"): st.integers() | st.lists(st.text(), max_size=1),
-}
+def without_id(document: Any) -> bool:
+    return not (isinstance(document, dict) and type(document.get("id")) is str)
 
 
 @st.composite
-def wrong_shapes(draw: st.DrawFn) -> tuple[Any, str]:
-    """(document, field): a training with one field missing or of the wrong type."""
-    payload = draw(valid_trainings())[0]
+def idless_trainings(draw: st.DrawFn) -> dict[str, Any]:
+    """A training whose id is missing or not a string: the one thing a reader cannot do without."""
+    payload: dict[str, Any] = draw(valid_trainings(broken=True))[0]
     if draw(st.booleans()):
-        name = draw(st.sampled_from(sorted(WRONG_TYPES)))
-        if name in ("id", "model", "version", "input", "status", "created_at", "urls") and (
-            draw(st.booleans())
-        ):
-            del payload[name]
-        else:
-            payload[name] = draw(WRONG_TYPES[name])
-        return payload, name
-    (outer, inner) = draw(st.sampled_from(sorted(NESTED_WRONG)))
-    payload[outer] = {inner: draw(NESTED_WRONG[(outer, inner)])}
-    return payload, inner
+        del payload["id"]
+    else:
+        payload["id"] = draw(st.integers() | st.none() | st.lists(st.text(), max_size=2))
+    return payload
 
 
 @settings(FUZZ, max_examples=60)
-@given(wrong_shapes())
-def test_a_training_with_a_wrong_field_is_a_parse_error_naming_it(case: tuple[Any, str]) -> None:
-    FIGURES.count("bad responses: wrong-shape trainings parsed directly")
-    payload, field = case
-    with pytest.raises(ResponseParseError, match=field):
+@given(idless_trainings())
+def test_a_training_without_a_string_id_is_a_parse_error_naming_it(payload: Any) -> None:
+    FIGURES.count("bad responses: trainings without an id parsed directly")
+    with pytest.raises(ResponseParseError, match="'id'"):
         Training.from_dict(json.loads(json.dumps(payload)))
 
 
@@ -309,9 +327,9 @@ def junk_bodies() -> st.SearchStrategy[bytes]:
         truncate, valid_trainings().map(lambda case: case[0]), st.floats(0, 0.999)
     )
     wrong = st.one_of(
-        wrong_shapes().map(lambda case: case[0]),
+        idless_trainings(),
         JSON.filter(lambda doc: not isinstance(doc, dict)),
-        st.dictionaries(st.text(max_size=8), JSON, max_size=3),
+        st.dictionaries(st.text(max_size=8), JSON, max_size=3).filter(without_id),
     ).map(lambda doc: json.dumps(doc).encode())
     empty = st.sampled_from([b"", b" ", b"\n", b"\r\n\r\n", b"null", b"{}", b"[]"])
     binary = st.binary(max_size=120)
@@ -416,7 +434,7 @@ def junk_pages(draw: st.DrawFn) -> Any:
                 {"results": good, "next": 5},
                 {"results": good, "previous": ["x"]},
                 {"results": [*good, draw(JSON.filter(lambda d: not isinstance(d, dict)))]},
-                {"results": [*good, draw(wrong_shapes())[0]]},
+                {"results": [*good, draw(idless_trainings())]},
             ]
         )
     )

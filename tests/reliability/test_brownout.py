@@ -1,6 +1,10 @@
 """Brown-out: `wait()` and `watch()` keep polling through a spell of errors longer than one
 request's retry budget, and `wait()`'s timeout holds to within one poll interval whatever
-the server does meanwhile (errors, long Retry-After, slow answers)."""
+the server does meanwhile (errors, long Retry-After, slow answers).
+
+The clients run on a manual clock (tests/clocks.py): the time `wait()` takes is read off
+that clock exactly, with no real sleeps. Only the slow-answer case runs on real time,
+since what it checks is that a request in flight is cut at the deadline."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Literal
 
 import pytest
 from replicate_trainings import (
+    Client,
     ReplicateError,
     RetryPolicy,
     ServerError,
@@ -17,6 +22,7 @@ from replicate_trainings import (
 )
 from replicate_trainings.testing import Fault, LocalReplicate, LocalServer
 
+from tests.clocks import ManualClock
 from tests.reliability._support import (
     FIGURES,
     GOOD_CREATE,
@@ -29,7 +35,7 @@ from tests.reliability._support import (
 BUDGET = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01, max_retry_after=0.01)
 """Three attempts per request, so a spell of SPELL errors is four budgets long."""
 SPELL = 12
-SLACK = 0.2  # scheduling noise on a busy 2-core machine, on top of one poll interval
+SLACK = 0.2  # real time only: scheduling noise on a busy 2-core machine
 PASS = Fault.slow(0.0)
 
 By = Literal["training", "id"]
@@ -113,7 +119,18 @@ def timed_wait(
     interval: float,
     retry: RetryPolicy = BUDGET,
 ) -> tuple[float, BaseException]:
-    with client(server, max_retries=retry) as c:
+    """How long `wait()` took on its manual clock, and what it raised."""
+    clock = ManualClock()
+    with client(server, clock, max_retries=retry) as c:
+        with pytest.raises(ReplicateError) as caught:
+            c.trainings.wait(target, timeout=timeout, poll_interval=interval)
+        return clock.monotonic(), caught.value
+
+
+def real_timed_wait(
+    server: LocalServer, target: Training | str, timeout: float, interval: float
+) -> tuple[float, BaseException]:
+    with Client(server.token, base_url=server.base_url, max_retries=BUDGET) as c:
         started = time.monotonic()
         with pytest.raises(ReplicateError) as caught:
             c.trainings.wait(target, timeout=timeout, poll_interval=interval)
@@ -127,11 +144,15 @@ def running_training(app: LocalReplicate) -> str:
     return training_id
 
 
-def check_bound(report: Reporter, elapsed: float, timeout: float, interval: float) -> None:
+def check_bound(
+    report: Reporter, elapsed: float, timeout: float, interval: float, slack: float = 0.0
+) -> None:
+    """Not before the timeout, and at most one poll interval after it (on the manual clock;
+    `slack` for the one real-time case)."""
     report("timeout, poll interval, elapsed", (timeout, interval, round(elapsed, 3)))
     FIGURES.note(f"wait timeout {timeout}s / poll {interval}s: elapsed {elapsed:.3f}s")
     assert elapsed >= timeout, f"gave up after {elapsed:.3f}s, before the {timeout}s timeout"
-    assert elapsed <= timeout + interval + SLACK, (
+    assert elapsed <= timeout + interval + slack, (
         f"wait(timeout={timeout}, poll_interval={interval}) took {elapsed:.3f}s"
     )
 
@@ -156,7 +177,7 @@ def test_wait_timeout_holds_through_a_503_spell(
             target = c.trainings.get(training_id)  # the one answer before the spell
     elapsed, error = timed_wait(local_replicate_server, target, timeout, interval)
     assert isinstance(error, WaitTimeoutError), f"{type(error).__name__}: {error}"
-    assert error.training.id == training_id
+    assert error.training is not None and error.training.id == training_id
     assert error.training.status == "processing"
     check_bound(report, elapsed, timeout, interval)
 
@@ -164,15 +185,38 @@ def test_wait_timeout_holds_through_a_503_spell(
 def test_wait_timeout_holds_when_no_poll_ever_answers(
     local_replicate: LocalReplicate, local_replicate_server: LocalServer, report: Reporter
 ) -> None:
-    """wait(id) in a spell from its first poll on: it keeps trying until the timeout (no
-    state was ever seen, so a WaitTimeoutError or the spell's own error), not just for
-    one request's retry budget."""
+    """wait(id) in a spell from its first poll on: it keeps trying until the timeout, not
+    just for one request's retry budget, then raises WaitTimeoutError with no state and
+    the spell's last error as its cause."""
     app = local_replicate
     training_id = app.create(outcome="processing")["id"]
     app.faults.add(Fault.error(503), times=None, operation="get")
     elapsed, error = timed_wait(local_replicate_server, training_id, 0.5, 0.1)
-    assert isinstance(error, WaitTimeoutError | ServerError), f"{type(error).__name__}: {error}"
+    assert isinstance(error, WaitTimeoutError), f"{type(error).__name__}: {error}"
+    assert error.training is None
+    assert isinstance(error.__cause__, ServerError) and error.__cause__.status_code == 503
+    assert training_id in str(error) and "no poll answered" in str(error)
     check_bound(report, elapsed, 0.5, 0.1)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.drop(), Fault.error(500), Fault.rate_limit(retry_after=30), Fault.error(408)],
+    ids=["drop", "500", "429", "408"],
+)
+def test_wait_raises_wait_timeout_with_no_state_whatever_the_first_polls_got(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer, fault: Fault
+) -> None:
+    """No poll ever answered with a state: WaitTimeoutError (training None), never the
+    transport's or the status's own error."""
+    app = local_replicate
+    training_id = app.create(outcome="processing")["id"]
+    app.faults.add(fault, times=None, operation="get")
+    elapsed, error = timed_wait(local_replicate_server, training_id, 0.3, 0.1)
+    assert isinstance(error, WaitTimeoutError), f"{type(error).__name__}: {error}"
+    assert error.training is None
+    assert isinstance(error.__cause__, ReplicateError)
+    assert elapsed <= 0.3 + 0.1
 
 
 def test_wait_timeout_holds_when_retry_after_is_longer_than_the_timeout(
@@ -195,9 +239,9 @@ def test_wait_timeout_holds_when_answers_are_slow(
     app = local_replicate
     training_id = running_training(app)
     app.faults.add(Fault.slow(3.0), times=None, operation="get")
-    elapsed, error = timed_wait(local_replicate_server, training_id, 0.5, 0.1)
+    elapsed, error = real_timed_wait(local_replicate_server, training_id, 0.5, 0.1)
     assert isinstance(error, WaitTimeoutError), f"{type(error).__name__}: {error}"
-    check_bound(report, elapsed, 0.5, 0.1)
+    check_bound(report, elapsed, 0.5, 0.1, SLACK)
 
 
 def test_wait_timeout_holds_with_no_faults(
@@ -208,3 +252,19 @@ def test_wait_timeout_holds_with_no_faults(
     elapsed, error = timed_wait(local_replicate_server, training_id, 0.6, 0.2)
     assert isinstance(error, WaitTimeoutError)
     check_bound(report, elapsed, 0.6, 0.2)
+
+
+@pytest.mark.anyio
+async def test_async_wait_raises_wait_timeout_with_no_state_when_no_poll_answers(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer
+) -> None:
+    app = local_replicate
+    training_id = app.create(outcome="processing")["id"]
+    app.faults.add(Fault.error(503), times=None, operation="get")
+    clock = ManualClock()
+    async with async_client(local_replicate_server, clock, max_retries=BUDGET) as c:
+        with pytest.raises(WaitTimeoutError) as caught:
+            await c.trainings.wait(training_id, timeout=0.5, poll_interval=0.1)
+    assert caught.value.training is None
+    assert isinstance(caught.value.__cause__, ServerError)
+    assert 0.5 <= clock.monotonic() <= 0.6

@@ -28,7 +28,7 @@ from ._messages import DEFAULT_ORIGIN, PREFIX, Request, Response, json_response,
 from ._routes import Route, match
 from ._server import LocalServer
 from ._store import Cursor, Store
-from ._trainings import EVENTS, Outcome, Progression, Training
+from ._trainings import EVENTS, Outcome, Progression, TrainingRecord
 from ._transport import LocalTransport
 from ._validation import CreateRequest, parse_json, validate_create
 from ._webhooks import DEFAULT_WEBHOOK_SECRET, Delivery, WebhookSender
@@ -349,7 +349,7 @@ class LocalReplicate:
     def _life(self) -> int:
         return self.progression.life
 
-    def _find(self, training_id: str) -> Training:
+    def _find(self, training_id: str) -> TrainingRecord:
         t = self._store.get(training_id)
         if t is None:
             raise KeyError(training_id)
@@ -365,12 +365,12 @@ class LocalReplicate:
         source: str = "api",
         outcome: Outcome | None = None,
         error: str | None = None,
-    ) -> Training:
+    ) -> TrainingRecord:
         training_id = _seed.new_id(self._rng)
         while training_id in self._store:
             training_id = _seed.new_id(self._rng)
         now = self.clock()
-        t = Training(
+        t = TrainingRecord(
             seq=self._store.next_seq(),
             id=training_id,
             model=model,
@@ -397,7 +397,7 @@ class LocalReplicate:
         self._changed(t, frozenset({"start"}))
         return t
 
-    def _catch_up(self, t: Training, *, poll: bool = False) -> int:
+    def _catch_up(self, t: TrainingRecord, *, poll: bool = False) -> int:
         """Apply the progression rule to `t`; returns the number of steps taken."""
         if t.terminal:
             return 0
@@ -416,12 +416,12 @@ class LocalReplicate:
                 t.last_step_at = self.clock()
         return steps
 
-    def _step(self, t: Training, at: float) -> int:
+    def _step(self, t: TrainingRecord, at: float) -> int:
         events = lifecycle.step(t, at, self._rng, self._life)
         self._changed(t, events)
         return 1 if events else 0
 
-    def _changed(self, t: Training, events: frozenset[str]) -> None:
+    def _changed(self, t: TrainingRecord, events: frozenset[str]) -> None:
         """Book-keeping after a change to `t`: the running set and its webhook."""
         if t.terminal:
             self._active.pop(t.id, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from ._trainings import Training, finish, step
+from ._trainings import TrainingRecord, finish, step
 
 _MODELS = ("stability-ai/sdxl", "meta/llama-2-7b", "ostris/flux-dev-lora-trainer")
 _OWNERS = ("acme", "zeke", "lab-42")
@@ -49,12 +49,12 @@ class History:
         """The positions of the trainings that are still running."""
         return range(max(len(self.ids) - _RUNNING, 0), len(self.ids))
 
-    def make(self, seq: int) -> Training:
+    def make(self, seq: int) -> TrainingRecord:
         """The seeded training at position `seq`, always the same."""
         rng = random.Random(self._salt + seq)
         model = _MODELS[seq % len(_MODELS)]
         created = self._now - (len(self.ids) - seq) * _SPACING
-        t = Training(
+        t = TrainingRecord(
             seq=seq,
             id=self.ids[seq],
             model=model,
@@ -73,7 +73,7 @@ class History:
         return t
 
 
-def _end(t: Training, created: float, rng: random.Random, life: int) -> None:
+def _end(t: TrainingRecord, created: float, rng: random.Random, life: int) -> None:
     roll = rng.random()
     status = "aborted"
     for ending, chance in _ENDINGS:

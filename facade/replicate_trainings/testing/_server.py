@@ -153,9 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path, _, query = self.path.partition("?")
         host = self.headers.get("Host") or f"{self.server.host}:{self.server.port}"
-        request = Request(
-            self.command, path, query, httpx.Headers(self.headers.items()), body, "http://" + host
-        )
+        headers = httpx.Headers(self.headers.items(), encoding="latin-1")  # as http.client read
+        request = Request(self.command, path, query, headers, body, "http://" + host)
         answer = self.server.app.handle(request)
         if answer.delay:
             time.sleep(answer.delay)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ._seed import History
-from ._trainings import Training
+from ._trainings import TrainingRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +37,17 @@ class Cursor:
             return None
         reverse = raw.startswith("r=1&")
         value = raw.removeprefix("r=1&")
-        if not value.startswith("p=") or not value[2:].isdigit():
-            return None
-        return cls(int(value[2:]), reverse)
+        digits = value.removeprefix("p=")
+        if digits == value or not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+            return None  # not ASCII digits ('p=²'), or more than a position can be
+        return cls(int(digits), reverse)
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page, newest first, with the cursors of its neighbours."""
 
-    results: list[Training]
+    results: list[TrainingRecord]
     next: Cursor | None
     previous: Cursor | None
 
@@ -60,7 +61,7 @@ class Store:
     def __init__(self, history: History | None = None) -> None:
         self._history = history
         ids = [] if history is None else history.ids
-        self._ordered: list[Training | None] = [None] * len(ids)
+        self._ordered: list[TrainingRecord | None] = [None] * len(ids)
         self._seq_of: dict[str, int] = {training_id: i for i, training_id in enumerate(ids)}
 
     def __len__(self) -> int:
@@ -69,20 +70,20 @@ class Store:
     def __contains__(self, training_id: str) -> bool:
         return training_id in self._seq_of
 
-    def __iter__(self) -> Iterator[Training]:
+    def __iter__(self) -> Iterator[TrainingRecord]:
         """Newest first."""
         return (self.at(seq) for seq in reversed(range(len(self._ordered))))
 
     def next_seq(self) -> int:
         return len(self._ordered)
 
-    def add(self, training: Training) -> None:
+    def add(self, training: TrainingRecord) -> None:
         if training.seq != len(self._ordered):
             raise ValueError("trainings must be added in creation order")
         self._ordered.append(training)
         self._seq_of[training.id] = training.seq
 
-    def at(self, seq: int) -> Training:
+    def at(self, seq: int) -> TrainingRecord:
         """The training at position `seq`."""
         t = self._ordered[seq]
         if t is None:
@@ -90,7 +91,7 @@ class Store:
             t = self._ordered[seq] = self._history.make(seq)
         return t
 
-    def get(self, training_id: str) -> Training | None:
+    def get(self, training_id: str) -> TrainingRecord | None:
         seq = self._seq_of.get(training_id)
         return None if seq is None else self.at(seq)
 

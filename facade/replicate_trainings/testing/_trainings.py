@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Literal
 
+from replicate_trainings_api.training_shape import TERMINAL_STATUSES, TRAINING_FIELDS
+
 from ._clock import rfc3339
 from ._messages import DEFAULT_ORIGIN
 
 Outcome = Literal["succeeded", "failed", "aborted", "processing"]
 """How a training will end: `processing` means it never ends on its own (until canceled)."""
 
-TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
+TERMINAL = frozenset(status.value for status in TERMINAL_STATUSES)
 EVENTS = frozenset({"start", "output", "logs", "completed"})
 WEB_URL = "https://replicate.com/p/"
 WEIGHTS_URL = "https://replicate.delivery/xezq/"
-DEFAULT_ERROR = "Training failed: the trainer exited with a non-zero status"
+DEFAULT_ERROR = "TrainingRecord failed: the trainer exited with a non-zero status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +72,12 @@ class Progression:
 
 
 @dataclass(slots=True, eq=False)
-class Training:
-    """The server's record of one training; `to_json` caches its serialized form."""
+class TrainingRecord:
+    """The server's record of one training; `to_json` caches its serialized form.
+
+    It renders every field of openapi.yaml's Training schema: those in `RENDERED` from
+    the record, any other nullable one (a field added upstream) as null.
+    """
 
     seq: int
     id: str
@@ -151,13 +157,39 @@ class Training:
                 _quote(get + "/cancel"),
                 ',"web":',
                 _quote(WEB_URL + self.id),
-                "}}",
+                "}",
+                _UNMODELLED,
+                "}",
             )
         )
 
     def touch(self) -> None:
         """Forget the cached JSON after a change."""
         self._json = None
+
+
+RENDERED = (
+    "id",
+    "model",
+    "version",
+    "input",
+    "logs",
+    "output",
+    "error",
+    "status",
+    "source",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "metrics",
+    "urls",
+)
+"""The Training fields the record models, in the order `_render` writes them."""
+_UNMODELLED = "".join(
+    f",{_quote(spec.name)}:null"
+    for spec in TRAINING_FIELDS
+    if spec.name not in RENDERED and spec.nullable
+)
 
 
 def _compact(value: Any) -> str:
@@ -172,7 +204,7 @@ def _flat(values: dict[str, str] | dict[str, float]) -> str:
     return "{" + ",".join(members) + "}"
 
 
-def step(t: Training, now: float, rng: random.Random, life: int) -> frozenset[str]:
+def step(t: TrainingRecord, now: float, rng: random.Random, life: int) -> frozenset[str]:
     """Advance `t` one step towards its outcome; return the events the change stands for."""
     if t.terminal:
         return frozenset()
@@ -192,7 +224,7 @@ def step(t: Training, now: float, rng: random.Random, life: int) -> frozenset[st
 
 
 def finish(
-    t: Training, status: str, now: float, rng: random.Random, error: str | None = None
+    t: TrainingRecord, status: str, now: float, rng: random.Random, error: str | None = None
 ) -> frozenset[str]:
     """End `t` now with `status` (any terminal status); no-op if it already ended."""
     if status not in TERMINAL:
@@ -205,13 +237,13 @@ def finish(
     return _end(t, status, now, rng, error)
 
 
-def cancel(t: Training, now: float, rng: random.Random) -> frozenset[str]:
+def cancel(t: TrainingRecord, now: float, rng: random.Random) -> frozenset[str]:
     """Cancel `t` if it has not ended; a terminal training stays as it is."""
     return finish(t, "canceled", now, rng)
 
 
 def _end(
-    t: Training, status: str, now: float, rng: random.Random, error: str | None
+    t: TrainingRecord, status: str, now: float, rng: random.Random, error: str | None
 ) -> frozenset[str]:
     t.status = status
     t.completed_at = now
@@ -226,19 +258,19 @@ def _end(
             "version": f"{t.destination}:{rng.randbytes(32).hex()}",
             "weights": f"{WEIGHTS_URL}{rng.randbytes(16).hex()}/trained_model.tar",
         }
-        _log(t, f"Training complete; pushed a new version of {t.destination}")
+        _log(t, f"TrainingRecord complete; pushed a new version of {t.destination}")
         events |= {"output", "logs"}
     elif status == "failed":
         t.error = error or DEFAULT_ERROR
         _log(t, f"Error: {t.error}")
         events.add("logs")
     elif status == "canceled" and t.started_at is not None:
-        _log(t, "Training canceled")
+        _log(t, "TrainingRecord canceled")
         events.add("logs")
     t.touch()
     return frozenset(events)
 
 
-def _log(t: Training, line: str) -> None:
+def _log(t: TrainingRecord, line: str) -> None:
     t.logs += line + "\n"
     t.touch()

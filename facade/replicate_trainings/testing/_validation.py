@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+
+import httpx
 
 from ._catalog import well_formed_model
 from ._messages import Response, problem
@@ -49,6 +50,8 @@ def validate_create(data: Any) -> CreateRequest | Response:
         invalid.append(("input", "input is required"))
     elif not isinstance(payload, dict):
         invalid.append(("input", "Invalid type. Expected: object"))
+    elif not _renderable(payload):
+        invalid.append(("input", "Nested too deeply"))
     webhook = data.get("webhook")
     if webhook is not None and not _is_http_url(webhook):
         invalid.append(("webhook", "Does not match format 'uri' (http or https)"))
@@ -57,7 +60,7 @@ def validate_create(data: Any) -> CreateRequest | Response:
         invalid.append(("webhook_events_filter", "Invalid type. Expected: array"))
     elif events is not None:
         for i, event in enumerate(events):
-            if event not in EVENTS:
+            if not isinstance(event, str) or event not in EVENTS:
                 allowed = ", ".join(sorted(EVENTS))
                 invalid.append((f"webhook_events_filter.{i}", f"Must be one of: {allowed}"))
     if invalid or not isinstance(destination, str) or not isinstance(payload, dict):
@@ -71,10 +74,24 @@ def validate_create(data: Any) -> CreateRequest | Response:
 
 
 def _is_http_url(value: Any) -> bool:
-    if not isinstance(value, str):
+    """True for an absolute http(s) URL the webhook sender (httpx) can post to."""
+    if not isinstance(value, str) or any(c.isspace() for c in value):
         return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    try:
+        url = httpx.URL(value)
+        host, port = url.host, url.port  # the host's IDNA is checked only when read
+    except (httpx.InvalidURL, ValueError):  # UnicodeError (IDNA) is a ValueError
+        return False
+    return url.scheme in ("http", "https") and bool(host) and (port is None or 0 < port < 65536)
+
+
+def _renderable(value: dict[str, Any]) -> bool:
+    """False for an input too deeply nested to be sent back as JSON."""
+    try:
+        json.dumps(value)
+    except (RecursionError, ValueError):
+        return False
+    return True
 
 
 def _invalid(fields: list[tuple[str, str]]) -> Response:

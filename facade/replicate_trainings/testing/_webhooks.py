@@ -152,7 +152,7 @@ class WebhookSender:
             delivery.headers = headers
             try:
                 answer = client.post(delivery.url, content=delivery.body, headers=headers)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a URL made by create(): unchecked
                 delivery.status_code, delivery.error = None, f"{type(exc).__name__}: {exc}"
                 continue
             delivery.status_code, delivery.error = answer.status_code, None

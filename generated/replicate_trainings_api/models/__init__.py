@@ -1,29 +1,29 @@
 """Contains all the data models used in inputs/outputs"""
 
-from .problem_details import ProblemDetails
-from .training import Training
-from .training_input import TrainingInput
-from .training_metrics import TrainingMetrics
-from .training_output import TrainingOutput
-from .training_page import TrainingPage
-from .training_request import TrainingRequest
-from .training_request_input import TrainingRequestInput
-from .training_source import TrainingSource
-from .training_status import TrainingStatus
-from .training_urls import TrainingUrls
-from .webhook_event import WebhookEvent
+from .problem_details_model import ProblemDetailsModel
+from .training_metrics_model import TrainingMetricsModel
+from .training_model import TrainingModel
+from .training_model_input import TrainingModelInput
+from .training_output_model import TrainingOutputModel
+from .training_page_model import TrainingPageModel
+from .training_request_model import TrainingRequestModel
+from .training_request_model_input import TrainingRequestModelInput
+from .training_source_model import TrainingSourceModel
+from .training_status_model import TrainingStatusModel
+from .training_urls_model import TrainingUrlsModel
+from .webhook_event_type import WebhookEventType
 
 __all__ = (
-    "ProblemDetails",
-    "Training",
-    "TrainingInput",
-    "TrainingMetrics",
-    "TrainingOutput",
-    "TrainingPage",
-    "TrainingRequest",
-    "TrainingRequestInput",
-    "TrainingSource",
-    "TrainingStatus",
-    "TrainingUrls",
-    "WebhookEvent",
+    "ProblemDetailsModel",
+    "TrainingMetricsModel",
+    "TrainingModel",
+    "TrainingModelInput",
+    "TrainingOutputModel",
+    "TrainingPageModel",
+    "TrainingRequestModel",
+    "TrainingRequestModelInput",
+    "TrainingSourceModel",
+    "TrainingStatusModel",
+    "TrainingUrlsModel",
+    "WebhookEventType",
 )

@@ -4,15 +4,21 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...models.problem_details import ProblemDetails
-from ...models.training import Training
-from ...types import Response
+from ...client import AuthenticatedClient, UnauthenticatedClient
+from ...models.problem_details_model import ProblemDetailsModel
+from ...models.training_model import TrainingModel
+from ...types import DetailedResponse
 
 
-def _get_kwargs(
+def build_request_kwargs(
     training_id: str,
 ) -> dict[str, Any]:
+    """This operation's request, as keyword arguments for ``httpx.Client.request``.
+
+    Keys: ``method``, ``url`` (relative to the API's base URL) and, when the operation has
+    them, ``params``, ``json``, ``headers``, ``cookies``. Public, for callers that send the
+    request through their own HTTP stack; ``sync_detailed`` and friends use it too.
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -25,57 +31,57 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ProblemDetails | Training:
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> ProblemDetailsModel | TrainingModel:
     if response.status_code == 200:
-        response_200 = Training.from_dict(response.json())
+        response_200 = TrainingModel.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = ProblemDetails.from_dict(response.json())
+        response_400 = ProblemDetailsModel.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = ProblemDetails.from_dict(response.json())
+        response_401 = ProblemDetailsModel.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ProblemDetails.from_dict(response.json())
+        response_403 = ProblemDetailsModel.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ProblemDetails.from_dict(response.json())
+        response_404 = ProblemDetailsModel.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = ProblemDetails.from_dict(response.json())
+        response_409 = ProblemDetailsModel.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = ProblemDetails.from_dict(response.json())
+        response_422 = ProblemDetailsModel.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = ProblemDetails.from_dict(response.json())
+        response_429 = ProblemDetailsModel.from_dict(response.json())
 
         return response_429
 
-    response_default = ProblemDetails.from_dict(response.json())
+    response_default = ProblemDetailsModel.from_dict(response.json())
 
     return response_default
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProblemDetails | Training]:
-    return Response(
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
+    return DetailedResponse(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
@@ -86,8 +92,8 @@ def _build_response(
 def sync_detailed(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[ProblemDetails | Training]:
+    client: AuthenticatedClient | UnauthenticatedClient,
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Cancel a training
 
      Cancel a training that has not finished. Canceling a training that has already finished returns it
@@ -101,10 +107,10 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetails | Training]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request_kwargs(
         training_id=training_id,
     )
 
@@ -118,8 +124,8 @@ def sync_detailed(
 def sync(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> ProblemDetails | Training | None:
+    client: AuthenticatedClient | UnauthenticatedClient,
+) -> ProblemDetailsModel | TrainingModel | None:
     """Cancel a training
 
      Cancel a training that has not finished. Canceling a training that has already finished returns it
@@ -133,7 +139,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProblemDetails | Training
+        ProblemDetailsModel | TrainingModel
     """
 
     return sync_detailed(
@@ -145,8 +151,8 @@ def sync(
 async def asyncio_detailed(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[ProblemDetails | Training]:
+    client: AuthenticatedClient | UnauthenticatedClient,
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Cancel a training
 
      Cancel a training that has not finished. Canceling a training that has already finished returns it
@@ -160,10 +166,10 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetails | Training]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request_kwargs(
         training_id=training_id,
     )
 
@@ -175,8 +181,8 @@ async def asyncio_detailed(
 async def asyncio(
     training_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> ProblemDetails | Training | None:
+    client: AuthenticatedClient | UnauthenticatedClient,
+) -> ProblemDetailsModel | TrainingModel | None:
     """Cancel a training
 
      Cancel a training that has not finished. Canceling a training that has already finished returns it
@@ -190,7 +196,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProblemDetails | Training
+        ProblemDetailsModel | TrainingModel
     """
 
     return (

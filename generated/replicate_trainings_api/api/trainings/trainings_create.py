@@ -4,20 +4,26 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...models.problem_details import ProblemDetails
-from ...models.training import Training
-from ...models.training_request import TrainingRequest
-from ...types import Response
+from ...client import AuthenticatedClient, UnauthenticatedClient
+from ...models.problem_details_model import ProblemDetailsModel
+from ...models.training_model import TrainingModel
+from ...models.training_request_model import TrainingRequestModel
+from ...types import DetailedResponse
 
 
-def _get_kwargs(
+def build_request_kwargs(
     model_owner: str,
     model_name: str,
     version_id: str,
     *,
-    body: TrainingRequest,
+    body: TrainingRequestModel,
 ) -> dict[str, Any]:
+    """This operation's request, as keyword arguments for ``httpx.Client.request``.
+
+    Keys: ``method``, ``url`` (relative to the API's base URL) and, when the operation has
+    them, ``params``, ``json``, ``headers``, ``cookies``. Public, for callers that send the
+    request through their own HTTP stack; ``sync_detailed`` and friends use it too.
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -38,57 +44,57 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ProblemDetails | Training:
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> ProblemDetailsModel | TrainingModel:
     if response.status_code == 201:
-        response_201 = Training.from_dict(response.json())
+        response_201 = TrainingModel.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
-        response_400 = ProblemDetails.from_dict(response.json())
+        response_400 = ProblemDetailsModel.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = ProblemDetails.from_dict(response.json())
+        response_401 = ProblemDetailsModel.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ProblemDetails.from_dict(response.json())
+        response_403 = ProblemDetailsModel.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ProblemDetails.from_dict(response.json())
+        response_404 = ProblemDetailsModel.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = ProblemDetails.from_dict(response.json())
+        response_409 = ProblemDetailsModel.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = ProblemDetails.from_dict(response.json())
+        response_422 = ProblemDetailsModel.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = ProblemDetails.from_dict(response.json())
+        response_429 = ProblemDetailsModel.from_dict(response.json())
 
         return response_429
 
-    response_default = ProblemDetails.from_dict(response.json())
+    response_default = ProblemDetailsModel.from_dict(response.json())
 
     return response_default
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProblemDetails | Training]:
-    return Response(
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
+    return DetailedResponse(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
@@ -101,9 +107,9 @@ def sync_detailed(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: TrainingRequest,
-) -> Response[ProblemDetails | Training]:
+    client: AuthenticatedClient | UnauthenticatedClient,
+    body: TrainingRequestModel,
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Create a training
 
      Start a new training of the model version you specify. The training runs asynchronously: poll
@@ -113,17 +119,17 @@ def sync_detailed(
         model_owner (str):
         model_name (str):
         version_id (str):
-        body (TrainingRequest):
+        body (TrainingRequestModel):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetails | Training]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request_kwargs(
         model_owner=model_owner,
         model_name=model_name,
         version_id=version_id,
@@ -142,9 +148,9 @@ def sync(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: TrainingRequest,
-) -> ProblemDetails | Training | None:
+    client: AuthenticatedClient | UnauthenticatedClient,
+    body: TrainingRequestModel,
+) -> ProblemDetailsModel | TrainingModel | None:
     """Create a training
 
      Start a new training of the model version you specify. The training runs asynchronously: poll
@@ -154,14 +160,14 @@ def sync(
         model_owner (str):
         model_name (str):
         version_id (str):
-        body (TrainingRequest):
+        body (TrainingRequestModel):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProblemDetails | Training
+        ProblemDetailsModel | TrainingModel
     """
 
     return sync_detailed(
@@ -178,9 +184,9 @@ async def asyncio_detailed(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: TrainingRequest,
-) -> Response[ProblemDetails | Training]:
+    client: AuthenticatedClient | UnauthenticatedClient,
+    body: TrainingRequestModel,
+) -> DetailedResponse[ProblemDetailsModel | TrainingModel]:
     """Create a training
 
      Start a new training of the model version you specify. The training runs asynchronously: poll
@@ -190,17 +196,17 @@ async def asyncio_detailed(
         model_owner (str):
         model_name (str):
         version_id (str):
-        body (TrainingRequest):
+        body (TrainingRequestModel):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetails | Training]
+        DetailedResponse[ProblemDetailsModel | TrainingModel]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request_kwargs(
         model_owner=model_owner,
         model_name=model_name,
         version_id=version_id,
@@ -217,9 +223,9 @@ async def asyncio(
     model_name: str,
     version_id: str,
     *,
-    client: AuthenticatedClient | Client,
-    body: TrainingRequest,
-) -> ProblemDetails | Training | None:
+    client: AuthenticatedClient | UnauthenticatedClient,
+    body: TrainingRequestModel,
+) -> ProblemDetailsModel | TrainingModel | None:
     """Create a training
 
      Start a new training of the model version you specify. The training runs asynchronously: poll
@@ -229,14 +235,14 @@ async def asyncio(
         model_owner (str):
         model_name (str):
         version_id (str):
-        body (TrainingRequest):
+        body (TrainingRequestModel):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProblemDetails | Training
+        ProblemDetailsModel | TrainingModel
     """
 
     return (

@@ -3,16 +3,22 @@ from typing import Any
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...models.problem_details import ProblemDetails
-from ...models.training_page import TrainingPage
-from ...types import UNSET, Response, Unset
+from ...client import AuthenticatedClient, UnauthenticatedClient
+from ...models.problem_details_model import ProblemDetailsModel
+from ...models.training_page_model import TrainingPageModel
+from ...types import UNSET, DetailedResponse, Unset
 
 
-def _get_kwargs(
+def build_request_kwargs(
     *,
     cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """This operation's request, as keyword arguments for ``httpx.Client.request``.
+
+    Keys: ``method``, ``url`` (relative to the API's base URL) and, when the operation has
+    them, ``params``, ``json``, ``headers``, ``cookies``. Public, for callers that send the
+    request through their own HTTP stack; ``sync_detailed`` and friends use it too.
+    """
 
     params: dict[str, Any] = {}
 
@@ -30,57 +36,57 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ProblemDetails | TrainingPage:
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> ProblemDetailsModel | TrainingPageModel:
     if response.status_code == 200:
-        response_200 = TrainingPage.from_dict(response.json())
+        response_200 = TrainingPageModel.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = ProblemDetails.from_dict(response.json())
+        response_400 = ProblemDetailsModel.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = ProblemDetails.from_dict(response.json())
+        response_401 = ProblemDetailsModel.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = ProblemDetails.from_dict(response.json())
+        response_403 = ProblemDetailsModel.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = ProblemDetails.from_dict(response.json())
+        response_404 = ProblemDetailsModel.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = ProblemDetails.from_dict(response.json())
+        response_409 = ProblemDetailsModel.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = ProblemDetails.from_dict(response.json())
+        response_422 = ProblemDetailsModel.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = ProblemDetails.from_dict(response.json())
+        response_429 = ProblemDetailsModel.from_dict(response.json())
 
         return response_429
 
-    response_default = ProblemDetails.from_dict(response.json())
+    response_default = ProblemDetailsModel.from_dict(response.json())
 
     return response_default
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProblemDetails | TrainingPage]:
-    return Response(
+    *, client: AuthenticatedClient | UnauthenticatedClient, response: httpx.Response
+) -> DetailedResponse[ProblemDetailsModel | TrainingPageModel]:
+    return DetailedResponse(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
@@ -90,9 +96,9 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
-) -> Response[ProblemDetails | TrainingPage]:
+) -> DetailedResponse[ProblemDetailsModel | TrainingPageModel]:
     """List trainings
 
      A page of the trainings of the token's user or organization, newest first, 100 a page. `next` and
@@ -106,10 +112,10 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetails | TrainingPage]
+        DetailedResponse[ProblemDetailsModel | TrainingPageModel]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request_kwargs(
         cursor=cursor,
     )
 
@@ -122,9 +128,9 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
-) -> ProblemDetails | TrainingPage | None:
+) -> ProblemDetailsModel | TrainingPageModel | None:
     """List trainings
 
      A page of the trainings of the token's user or organization, newest first, 100 a page. `next` and
@@ -138,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProblemDetails | TrainingPage
+        ProblemDetailsModel | TrainingPageModel
     """
 
     return sync_detailed(
@@ -149,9 +155,9 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
-) -> Response[ProblemDetails | TrainingPage]:
+) -> DetailedResponse[ProblemDetailsModel | TrainingPageModel]:
     """List trainings
 
      A page of the trainings of the token's user or organization, newest first, 100 a page. `next` and
@@ -165,10 +171,10 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProblemDetails | TrainingPage]
+        DetailedResponse[ProblemDetailsModel | TrainingPageModel]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = build_request_kwargs(
         cursor=cursor,
     )
 
@@ -179,9 +185,9 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient | UnauthenticatedClient,
     cursor: str | Unset = UNSET,
-) -> ProblemDetails | TrainingPage | None:
+) -> ProblemDetailsModel | TrainingPageModel | None:
     """List trainings
 
      A page of the trainings of the token's user or organization, newest first, 100 a page. `next` and
@@ -195,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProblemDetails | TrainingPage
+        ProblemDetailsModel | TrainingPageModel
     """
 
     return (

@@ -8,50 +8,51 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="TrainingOutput")
+T = TypeVar("T", bound="TrainingMetricsModel")
 
 
 @_attrs_define
-class TrainingOutput:
-    """
+class TrainingMetricsModel:
+    """Metrics about the training process
+
     Attributes:
-        version (str | Unset): The model version the training created.
-        weights (str | Unset): The URL of the trained weights.
+        predict_time (float | Unset): The amount of CPU or GPU time, in seconds, that the training used while running
+        total_time (float | Unset): The total time, in seconds, that the training took to complete
     """
 
-    version: str | Unset = UNSET
-    weights: str | Unset = UNSET
+    predict_time: float | Unset = UNSET
+    total_time: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        version = self.version
+        predict_time = self.predict_time
 
-        weights = self.weights
+        total_time = self.total_time
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if version is not UNSET:
-            field_dict["version"] = version
-        if weights is not UNSET:
-            field_dict["weights"] = weights
+        if predict_time is not UNSET:
+            field_dict["predict_time"] = predict_time
+        if total_time is not UNSET:
+            field_dict["total_time"] = total_time
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        version = d.pop("version", UNSET)
+        predict_time = d.pop("predict_time", UNSET)
 
-        weights = d.pop("weights", UNSET)
+        total_time = d.pop("total_time", UNSET)
 
-        training_output = cls(
-            version=version,
-            weights=weights,
+        training_metrics_model = cls(
+            predict_time=predict_time,
+            total_time=total_time,
         )
 
-        training_output.additional_properties = d
-        return training_output
+        training_metrics_model.additional_properties = d
+        return training_metrics_model
 
     @property
     def additional_keys(self) -> list[str]:

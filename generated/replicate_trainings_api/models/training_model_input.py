@@ -6,12 +6,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="TrainingRequestInput")
+T = TypeVar("T", bound="TrainingModelInput")
 
 
 @_attrs_define
-class TrainingRequestInput:
-    """Inputs to the model's `train()` function."""
+class TrainingModelInput:
+    """The input parameters used for the training"""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -25,10 +25,10 @@ class TrainingRequestInput:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        training_request_input = cls()
+        training_model_input = cls()
 
-        training_request_input.additional_properties = d
-        return training_request_input
+        training_model_input.additional_properties = d
+        return training_model_input
 
     @property
     def additional_keys(self) -> list[str]:

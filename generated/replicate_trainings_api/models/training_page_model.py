@@ -9,22 +9,22 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.training import Training
+    from ..models.training_model import TrainingModel
 
 
-T = TypeVar("T", bound="TrainingPage")
+T = TypeVar("T", bound="TrainingPageModel")
 
 
 @_attrs_define
-class TrainingPage:
+class TrainingPageModel:
     """
     Attributes:
-        results (list[Training]):
-        next_ (None | str | Unset): URL of the next (older) page, or null on the last page.
-        previous (None | str | Unset): URL of the previous (newer) page, or null on the first page.
+        results (list[TrainingModel]):
+        next_ (None | str | Unset): URL to the next page of results
+        previous (None | str | Unset): URL to the previous page of results
     """
 
-    results: list[Training]
+    results: list[TrainingModel]
     next_: None | str | Unset = UNSET
     previous: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -63,13 +63,13 @@ class TrainingPage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.training import Training  # noqa: PLC0415
+        from ..models.training_model import TrainingModel  # noqa: PLC0415
 
         d = dict(src_dict)
         results = []
         _results = d.pop("results")
         for results_item_data in _results:
-            results_item = Training.from_dict(results_item_data)
+            results_item = TrainingModel.from_dict(results_item_data)
 
             results.append(results_item)
 
@@ -91,14 +91,14 @@ class TrainingPage:
 
         previous = _parse_previous(d.pop("previous", UNSET))
 
-        training_page = cls(
+        training_page_model = cls(
             results=results,
             next_=next_,
             previous=previous,
         )
 
-        training_page.additional_properties = d
-        return training_page
+        training_page_model.additional_properties = d
+        return training_page_model
 
     @property
     def additional_keys(self) -> list[str]:

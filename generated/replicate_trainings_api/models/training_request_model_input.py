@@ -6,12 +6,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="TrainingInput")
+T = TypeVar("T", bound="TrainingRequestModelInput")
 
 
 @_attrs_define
-class TrainingInput:
-    """The input parameters used for the training."""
+class TrainingRequestModelInput:
+    """An object containing inputs to the Cog model's `train()` function."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -25,10 +25,10 @@ class TrainingInput:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        training_input = cls()
+        training_request_model_input = cls()
 
-        training_input.additional_properties = d
-        return training_input
+        training_request_model_input.additional_properties = d
+        return training_request_model_input
 
     @property
     def additional_keys(self) -> list[str]:

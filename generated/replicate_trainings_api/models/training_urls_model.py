@@ -8,69 +8,60 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="ProblemDetails")
+T = TypeVar("T", bound="TrainingUrlsModel")
 
 
 @_attrs_define
-class ProblemDetails:
-    """RFC 9457 problem details; extra members allowed.
+class TrainingUrlsModel:
+    """URLs for interacting with the training
 
     Attributes:
-        type_ (str | Unset):
-        title (str | Unset):
-        status (int | Unset):
-        detail (str | Unset):
+        cancel (str | Unset): URL to cancel the training
+        get (str | Unset): URL to get the training details
+        web (str | Unset): The training's page on the website.
     """
 
-    type_: str | Unset = UNSET
-    title: str | Unset = UNSET
-    status: int | Unset = UNSET
-    detail: str | Unset = UNSET
+    cancel: str | Unset = UNSET
+    get: str | Unset = UNSET
+    web: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        cancel = self.cancel
 
-        title = self.title
+        get = self.get
 
-        status = self.status
-
-        detail = self.detail
+        web = self.web
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-        if title is not UNSET:
-            field_dict["title"] = title
-        if status is not UNSET:
-            field_dict["status"] = status
-        if detail is not UNSET:
-            field_dict["detail"] = detail
+        if cancel is not UNSET:
+            field_dict["cancel"] = cancel
+        if get is not UNSET:
+            field_dict["get"] = get
+        if web is not UNSET:
+            field_dict["web"] = web
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = d.pop("type", UNSET)
+        cancel = d.pop("cancel", UNSET)
 
-        title = d.pop("title", UNSET)
+        get = d.pop("get", UNSET)
 
-        status = d.pop("status", UNSET)
+        web = d.pop("web", UNSET)
 
-        detail = d.pop("detail", UNSET)
-
-        problem_details = cls(
-            type_=type_,
-            title=title,
-            status=status,
-            detail=detail,
+        training_urls_model = cls(
+            cancel=cancel,
+            get=get,
+            web=web,
         )
 
-        problem_details.additional_properties = d
-        return problem_details
+        training_urls_model.additional_properties = d
+        return training_urls_model
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,59 +8,69 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="TrainingUrls")
+T = TypeVar("T", bound="ProblemDetailsModel")
 
 
 @_attrs_define
-class TrainingUrls:
-    """
+class ProblemDetailsModel:
+    """RFC 9457 problem details; extra members allowed.
+
     Attributes:
-        get (str | Unset): URL to get the training.
-        cancel (str | Unset): URL to cancel the training.
-        web (str | Unset): The training's page on the website.
+        type_ (str | Unset):
+        title (str | Unset):
+        status (int | Unset):
+        detail (str | Unset):
     """
 
-    get: str | Unset = UNSET
-    cancel: str | Unset = UNSET
-    web: str | Unset = UNSET
+    type_: str | Unset = UNSET
+    title: str | Unset = UNSET
+    status: int | Unset = UNSET
+    detail: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        get = self.get
+        type_ = self.type_
 
-        cancel = self.cancel
+        title = self.title
 
-        web = self.web
+        status = self.status
+
+        detail = self.detail
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if get is not UNSET:
-            field_dict["get"] = get
-        if cancel is not UNSET:
-            field_dict["cancel"] = cancel
-        if web is not UNSET:
-            field_dict["web"] = web
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+        if title is not UNSET:
+            field_dict["title"] = title
+        if status is not UNSET:
+            field_dict["status"] = status
+        if detail is not UNSET:
+            field_dict["detail"] = detail
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get = d.pop("get", UNSET)
+        type_ = d.pop("type", UNSET)
 
-        cancel = d.pop("cancel", UNSET)
+        title = d.pop("title", UNSET)
 
-        web = d.pop("web", UNSET)
+        status = d.pop("status", UNSET)
 
-        training_urls = cls(
-            get=get,
-            cancel=cancel,
-            web=web,
+        detail = d.pop("detail", UNSET)
+
+        problem_details_model = cls(
+            type_=type_,
+            title=title,
+            status=status,
+            detail=detail,
         )
 
-        training_urls.additional_properties = d
-        return training_urls
+        problem_details_model.additional_properties = d
+        return problem_details_model
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class TrainingSource(StrEnum):
+class TrainingSourceModel(StrEnum):
     API = "api"
     WEB = "web"
 

@@ -8,50 +8,51 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="TrainingMetrics")
+T = TypeVar("T", bound="TrainingOutputModel")
 
 
 @_attrs_define
-class TrainingMetrics:
-    """
+class TrainingOutputModel:
+    """The output of the training process
+
     Attributes:
-        predict_time (float | Unset): CPU or GPU seconds the training used while running.
-        total_time (float | Unset): Seconds the training took to complete, waiting included.
+        version (str | Unset): The version of the model created by the training
+        weights (str | Unset): The weights of the trained model
     """
 
-    predict_time: float | Unset = UNSET
-    total_time: float | Unset = UNSET
+    version: str | Unset = UNSET
+    weights: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        predict_time = self.predict_time
+        version = self.version
 
-        total_time = self.total_time
+        weights = self.weights
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if predict_time is not UNSET:
-            field_dict["predict_time"] = predict_time
-        if total_time is not UNSET:
-            field_dict["total_time"] = total_time
+        if version is not UNSET:
+            field_dict["version"] = version
+        if weights is not UNSET:
+            field_dict["weights"] = weights
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        predict_time = d.pop("predict_time", UNSET)
+        version = d.pop("version", UNSET)
 
-        total_time = d.pop("total_time", UNSET)
+        weights = d.pop("weights", UNSET)
 
-        training_metrics = cls(
-            predict_time=predict_time,
-            total_time=total_time,
+        training_output_model = cls(
+            version=version,
+            weights=weights,
         )
 
-        training_metrics.additional_properties = d
-        return training_metrics
+        training_output_model.additional_properties = d
+        return training_output_model
 
     @property
     def additional_keys(self) -> list[str]:

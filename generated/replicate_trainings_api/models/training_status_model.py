@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class TrainingStatus(StrEnum):
+class TrainingStatusModel(StrEnum):
     ABORTED = "aborted"
     CANCELED = "canceled"
     FAILED = "failed"

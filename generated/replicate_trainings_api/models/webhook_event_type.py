@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class WebhookEvent(StrEnum):
+class WebhookEventType(StrEnum):
     COMPLETED = "completed"
     LOGS = "logs"
     OUTPUT = "output"

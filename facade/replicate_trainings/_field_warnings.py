@@ -1,0 +1,64 @@
+"""Warnings about training fields the reader could not use, rate-limited.
+
+A listing of 10,000 trainings from an older API can carry the same oddity in every item;
+the log gets the first few of each minute and a count of the rest. Values are described
+by kind and length, never echoed: a server can put anything in a field, the token included.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+logger = logging.getLogger("replicate_trainings")
+
+
+class FieldWarnings:
+    """A `Report` for the generated reader: at most `burst` warnings per `window` seconds."""
+
+    def __init__(
+        self, *, burst: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._burst, self._window, self._clock = burst, window, clock
+        self._lock = threading.Lock()
+        self._window_start = -float("inf")
+        self._logged = 0
+        self._suppressed = 0
+
+    def __call__(self, training_id: object, path: str, value: object, expected: str) -> None:
+        if not logger.isEnabledFor(logging.WARNING):
+            return
+        with self._lock:
+            now = self._clock()
+            if now - self._window_start >= self._window:
+                self._window_start, self._logged = now, 0
+            if self._logged >= self._burst:
+                self._suppressed += 1
+                return
+            self._logged += 1
+            suppressed, self._suppressed = self._suppressed, 0
+        logger.warning(
+            "training %s: field '%s' is %s, not %s; it is read as missing (to_dict() keeps it)%s",
+            training_id,
+            path,
+            describe(value),
+            expected,
+            f" ({suppressed} more such warnings were not logged)" if suppressed else "",
+            extra={"training_id": training_id, "field": path},
+        )
+
+
+def describe(value: object) -> str:
+    """A value's kind (and a string's length), without its content."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters" if value else "an empty string"
+    names = {dict: "an object", list: "an array", bool: "a boolean", int: "an integer"}
+    return names.get(type(value), "a number" if isinstance(value, float) else "a value")
+
+
+report = FieldWarnings()
+"""The one reporter the package uses."""

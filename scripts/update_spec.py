@@ -1,0 +1,391 @@
+"""Rebuild openapi.yaml from Replicate's published spec and the recorded deviations.
+
+Five steps, all mechanical: extract upstream's training operations and the components
+they use; spell 3.0's `nullable: true` as 3.1's `type: [.., "null"]`; name the schemas
+(`x-schema-names` of openapi-overlay.yaml); apply the overlay's actions
+(scripts/overlay.py), which stop, naming the deviation, where upstream no longer fits one;
+write canonical YAML (known OpenAPI keys in a fixed order, the rest as upstream has them;
+multi-line text as literal blocks, lists of scalars on one line). The extracted upstream
+part is kept as upstream-trainings.json, so `--check` needs nothing outside the repository.
+
+    python scripts/update_spec.py UPSTREAM     # write openapi.yaml and upstream-trainings.json
+    python scripts/update_spec.py --check      # exit 1 if openapi.yaml is not what they make
+
+Exit status: 0 done (or current), 1 openapi.yaml differs (--check), 2 a conflict or an
+unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import difflib
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(ROOT))
+
+from scripts.drift import is_training_route, parse_yaml  # noqa: E402
+from scripts.overlay import (  # noqa: E402
+    DOCUMENTATION,
+    DeviationConflict,
+    OverlayError,
+    apply_actions,
+    check_target,
+    parse_actions,
+    select,
+)
+
+SPEC = ROOT / "openapi.yaml"
+OVERLAY = ROOT / "openapi-overlay.yaml"
+SNAPSHOT = ROOT / "upstream-trainings.json"
+METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+SCHEMAS = "#/components/schemas/"
+HEADER = (
+    "# Written by `make update-spec` (scripts/update_spec.py) from Replicate's published spec\n"
+    "# and openapi-overlay.yaml, which records every deliberate difference with its reason.\n"
+    "# Do not edit: change the overlay and run `make update-spec`.\n"
+)
+# Where a key goes in an OpenAPI object; keys not listed follow in their own order, x- last.
+ORDER = {
+    key: index
+    for index, key in enumerate(
+        [
+            "openapi", "info", "servers", "security", "tags", "paths", "components",
+            "$ref", "name", "in", "operationId", "title", "version", "summary", "type",
+            "format", "description", "required", "nullable", "enum", "default", "anyOf", "oneOf",
+            "allOf", "items", "additionalProperties", "properties", "parameters",
+            "requestBody", "headers", "content", "schema", "responses",
+        ]
+    )
+}  # fmt: skip
+# Mappings whose keys are names (of properties, paths, ...), kept in their order.
+NAMED = frozenset(
+    {"properties", "paths", "schemas", "responses", "parameters", "securitySchemes", "content",
+     "headers", "examples", "patternProperties", "$defs", "callbacks", "links", "webhooks"}
+)  # fmt: skip
+
+Json = Any  # a node of a parsed JSON or YAML document
+
+
+class UpdateError(Exception):
+    """A file cannot be read, or the overlay is malformed."""
+
+
+def update_spec(
+    upstream: Path, out: Path, overlay: Path = OVERLAY, snapshot: Path | None = None
+) -> None:
+    """Write to `out` the curated spec the overlay makes of the upstream spec (and, when
+    `snapshot` is given, the extracted upstream part there). Raises DeviationConflict
+    naming the deviation upstream no longer fits, UpdateError for an unreadable input."""
+    extracted = extract(load(upstream))
+    out.write_text(render(curate(extracted, load(overlay))), encoding="utf-8")
+    if snapshot is not None:
+        snapshot.write_text(json.dumps(extracted, indent=2) + "\n", encoding="utf-8")
+
+
+def load(path: Path) -> Json:
+    """A JSON or YAML file, parsed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text) if path.suffix == ".json" else parse_yaml(text)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise UpdateError(f"{path}: {error}") from error
+    if not isinstance(document, dict):
+        raise UpdateError(f"{path}: expected a mapping at the top")
+    return document
+
+
+def curate(extracted: Json, overlay: Mapping[str, Json]) -> Json:
+    """The curated spec: a copy of the extracted upstream part, schemas named, actions applied."""
+    document = copy.deepcopy(extracted)
+    spell_nullable(document)
+    try:
+        actions = parse_actions(overlay)
+    except OverlayError as error:
+        raise UpdateError(f"overlay: {error}") from error
+    naming = parse_naming(overlay.get("x-schema-names"))
+    used = [action.deviation for action in actions] + ([naming[0]] if naming else [])
+    check_deviations(overlay, used)
+    if naming is not None:
+        name_schemas(document, *naming)
+    apply_actions(document, actions)
+    return document
+
+
+def parse_naming(naming: Json) -> tuple[str, dict[str, str]] | None:
+    """The checked `x-schema-names`: its deviation, and each name's JSONPath target."""
+    if naming is None:
+        return None
+    deviation = naming.get("x-deviation") if isinstance(naming, dict) else None
+    names = naming.get("schemas") if isinstance(naming, dict) else None
+    if not (isinstance(deviation, str) and isinstance(names, dict)):
+        raise UpdateError("overlay: `x-schema-names` needs `x-deviation` and a `schemas` mapping")
+    for target in names.values():
+        if not isinstance(target, str):
+            raise UpdateError("overlay: each of `x-schema-names` needs a JSONPath target")
+        try:
+            check_target(target)
+        except OverlayError as error:
+            raise UpdateError(f"overlay: {error}") from error
+    return deviation, {str(name): target for name, target in names.items()}
+
+
+def check_deviations(overlay: Mapping[str, Json], used: list[str]) -> None:
+    """Every action names a recorded deviation, and every deviation has something applying it."""
+    entries = overlay.get("x-deviations")
+    if not isinstance(entries, list):
+        raise UpdateError("overlay: expected an `x-deviations` list")
+    known = {entry.get("id") for entry in entries if isinstance(entry, dict)}
+    applied = set(used)
+    if unknown := sorted(map(str, applied - known)):
+        raise UpdateError(f"overlay: actions name unrecorded deviations: {', '.join(unknown)}")
+    if idle := sorted(map(str, known - applied)):
+        raise UpdateError(f"overlay: recorded deviations no action applies: {', '.join(idle)}")
+
+
+# -- extract --------------------------------------------------------------------------
+
+
+def extract(upstream: Mapping[str, Json]) -> Json:
+    """Upstream's training operations, and the components they use (directly or not)."""
+    paths = upstream.get("paths")
+    if not isinstance(paths, dict):
+        raise UpdateError("upstream: not an OpenAPI document (no `paths` mapping)")
+    kept: dict[str, Json] = {}
+    for route, item in paths.items():
+        operations = {
+            method: node
+            for method, node in item.items()
+            if method in METHODS and is_training_route(node.get("operationId"), str(route))
+        }
+        if operations:
+            kept[route] = {k: v for k, v in item.items() if k not in METHODS or k in operations}
+    if not kept:
+        raise UpdateError("upstream: no training operations")
+    document = {key: value for key, value in upstream.items() if key not in ("paths", "components")}
+    document["paths"] = kept
+    document["components"] = used_components(upstream.get("components") or {}, document)
+    return document
+
+
+def used_components(components: Mapping[str, Json], document: Json) -> dict[str, Json]:
+    """The components a document refers to, transitively, in upstream's order; security
+    schemes by the names its security requirements use."""
+    wanted: set[tuple[str, str]] = set()
+    pending = [document]
+    while pending:
+        for ref in refs(pending.pop()):
+            parts = [token.replace("~1", "/").replace("~0", "~") for token in ref.split("/")]
+            if len(parts) != 4 or parts[:2] != ["#", "components"]:
+                raise UpdateError(f"upstream: unsupported $ref {ref!r}")
+            kind, name = parts[2], parts[3]
+            if (kind, name) not in wanted:
+                if name not in components.get(kind, {}):
+                    raise UpdateError(f"upstream: $ref {ref} points nowhere")
+                wanted.add((kind, name))
+                pending.append(components[kind][name])
+    for requirement in security_requirements(document):
+        wanted.update(("securitySchemes", name) for name in requirement)
+    used = {
+        kind: {name: node for name, node in nodes.items() if (kind, name) in wanted}
+        for kind, nodes in components.items()
+    }
+    return {kind: nodes for kind, nodes in used.items() if nodes}
+
+
+def refs(node: Json) -> Iterator[str]:
+    """Every $ref string in a node."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def security_requirements(document: Json) -> Iterator[Mapping[str, Json]]:
+    """The security requirements of the document and of each of its operations."""
+    yield from document.get("security") or []
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield from operation.get("security") or []
+
+
+# -- spell ----------------------------------------------------------------------------
+
+
+def spell_nullable(node: Json) -> None:
+    """Spell OpenAPI 3.0's `nullable: true` the 3.1 way, in place: upstream declares 3.1.0
+    but writes `nullable`, which 3.1 drops, so a JSON Schema validator would refuse a null
+    upstream allows. The meaning is unchanged (the drift report reads both alike)."""
+    if isinstance(node, list):
+        for item in node:
+            spell_nullable(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if not key.startswith("x-") and key not in ("example", "examples"):
+            spell_nullable(value)
+    if not isinstance(node.get("nullable"), bool) or not node.pop("nullable"):
+        return
+    kind = node.get("type")
+    if isinstance(kind, str | list):
+        kinds = [kind] if isinstance(kind, str) else kind
+        node["type"] = kinds if "null" in kinds else [*kinds, "null"]
+        if isinstance(node.get("enum"), list) and None not in node["enum"]:
+            node["enum"].append(None)
+    else:  # no type ($ref, anyOf, ...): one of the schema or null
+        inner = {key: node.pop(key) for key in list(node) if key not in DOCUMENTATION}
+        node["anyOf"] = [inner, {"type": "null"}]
+
+
+# -- name -----------------------------------------------------------------------------
+
+
+def name_schemas(document: Json, deviation: str, names: Mapping[str, str]) -> None:
+    """Make each named target a component schema of that name, pointed to by $refs."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, target in names.items():
+        matches = select(document, target)
+        if len(matches) != 1 or not isinstance(matches[0].obj, dict):
+            found = "nothing" if not matches else f"{len(matches)} nodes, not one schema"
+            raise DeviationConflict(deviation, f"{target} (for {name}) selects {found}")
+        if name in schemas:
+            raise DeviationConflict(deviation, f"upstream already has a schema {name}")
+        node, parts = matches[0].obj, matches[0].parts
+        if isinstance(node.get("$ref"), str) and node["$ref"].startswith(SCHEMAS):
+            old = node["$ref"][len(SCHEMAS) :]  # a reference: name what it points to
+        elif len(parts) == 3 and tuple(parts[:2]) == ("components", "schemas"):
+            old = str(parts[2])  # a component already: rename it
+        else:  # inline: move it into the components
+            schemas[name] = node
+            parent = document
+            for part in parts[:-1]:
+                parent = parent[part]
+            parent[parts[-1]] = {"$ref": SCHEMAS + name}
+            continue
+        schemas[name] = schemas.pop(old)
+        retarget(document, SCHEMAS + old, SCHEMAS + name)
+
+
+def retarget(node: Json, old: str, new: str) -> None:
+    """Point every $ref equal to `old` at `new`."""
+    if isinstance(node, dict):
+        if node.get("$ref") == old:
+            node["$ref"] = new
+        for value in node.values():
+            retarget(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            retarget(value, old, new)
+
+
+# -- write ----------------------------------------------------------------------------
+
+
+class Dumper(yaml.SafeDumper):
+    """Plain YAML: no anchors, multi-line text as literal blocks."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Repeat shared nodes in full; a reader should not chase anchors."""
+        return True
+
+
+def represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    """A string, as a literal block when it has several lines."""
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+def represent_list(dumper: yaml.SafeDumper, items: list[Json]) -> yaml.SequenceNode:
+    """A list, on one line when it holds only scalars (`type: [string, 'null']`)."""
+    flat = all(item is None or isinstance(item, str | int | float) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flat)
+
+
+Dumper.add_representer(str, represent_text)
+Dumper.add_representer(list, represent_list)
+
+
+def render(document: Json) -> str:
+    """The canonical text of a spec."""
+    body = yaml.dump(
+        ordered(document),
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+    return HEADER + body
+
+
+def ordered(node: Json, named: bool = False) -> Json:
+    """A copy with the keys of OpenAPI objects in ORDER (names and x- values left as they are)."""
+    if isinstance(node, list):
+        return [ordered(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    keys = list(node)
+    if not named:
+        keys.sort(key=lambda key: (key.startswith("x-"), ORDER.get(key, len(ORDER))))
+    return {
+        key: node[key] if key.startswith("x-") else ordered(node[key], not named and key in NAMED)
+        for key in keys
+    }
+
+
+# -- command line ---------------------------------------------------------------------
+
+
+def check(upstream: Path, spec: Path = SPEC) -> bool:
+    """Whether the spec is what the overlay makes of the upstream spec; prints a diff if not."""
+    made = render(curate(extract(load(upstream)), load(OVERLAY)))
+    current = spec.read_text(encoding="utf-8")
+    if made == current:
+        return True
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True), made.splitlines(keepends=True),
+        str(spec), f"update-spec of {upstream}", n=2,
+    )  # fmt: skip
+    sys.stdout.writelines(diff)
+    print(f"\n{spec} is not what `make update-spec` makes of {upstream}: run it, and commit.")
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild openapi.yaml, or check it; the exit status."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "upstream", type=Path, nargs="?", help=f"upstream spec (--check: default {SNAPSHOT.name})"
+    )
+    parser.add_argument("--check", action="store_true", help="only check openapi.yaml")
+    parser.add_argument("--out", type=Path, default=SPEC, help="where to write (openapi.yaml)")
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            return 0 if check(args.upstream or SNAPSHOT, args.out) else 1
+        if args.upstream is None:
+            parser.error("give the upstream spec: update_spec.py path/to/openapi.json")
+        update_spec(args.upstream, args.out, snapshot=SNAPSHOT if args.out == SPEC else None)
+    except (UpdateError, DeviationConflict) as error:
+        print(f"update-spec: error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""A downstream SDK in miniature: the public API as a consumer of the installed wheel uses it.
+
+tests/test_wheel.py installs the built wheel in a scratch venv, type-checks this module
+there with `mypy --strict --disallow-any-expr` (so no `Any` reaches a consumer through
+the public API) and runs it against the bundled local server. The JSON-valued members
+(`Training.input` values, `to_dict()`, `APIStatusError.body`) are `Any` by design and
+are not touched here. Annotations are the widest each field may have, so the module
+stays valid while fields of a training become optional.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+
+import httpx
+from replicate_trainings import (
+    APIConnectionError,
+    APIStatusError,
+    AsyncClient,
+    Client,
+    NotFoundError,
+    Page,
+    RateLimitError,
+    ReplicateError,
+    RetryPolicy,
+    Training,
+    TrainingStatus,
+    WaitTimeoutError,
+    WebhookEvent,
+    WebhookVerificationError,
+    WebhookVerifier,
+    __version__,
+    verify_webhook,
+)
+from replicate_trainings.testing import DEFAULT_WEBHOOK_SECRET, Fault, LocalReplicate, serve
+
+VERSION = "da77bc59ee60423279fd632efb4795ab731d9e3ca9705ef3341091fb989b7eaf"
+
+
+def describe(training: Training) -> str:
+    """Every typed field of a training, read as a consumer reads it."""
+    status: TrainingStatus | str | None = training.status
+    model: str | None = training.model
+    version: str | None = training.version
+    created: datetime | None = training.created_at
+    started: datetime | None = training.started_at
+    completed: datetime | None = training.completed_at
+    logs: str | None = training.logs
+    error: str | None = training.error
+    source: str | None = training.source
+    keys: list[str] = sorted(training.input)
+    parts = [training.id, str(status), str(model), str(version), str(created), str(source)]
+    parts += [str(started), str(completed), str(len(logs or "")), str(error), ",".join(keys)]
+    output = training.output
+    if output is not None:
+        new_version: str | None = output.version
+        weights: str | None = output.weights
+        parts += [str(new_version), str(weights)]
+    metrics = training.metrics
+    if metrics is not None:
+        predict: float | None = metrics.predict_time
+        total: float | None = metrics.total_time
+        parts += [str(predict), str(total)]
+    urls = training.urls
+    if urls is not None:
+        get_url: str | None = urls.get
+        cancel_url: str | None = urls.cancel
+        web_url: str | None = urls.web
+        parts += [str(get_url), str(cancel_url), str(web_url)]
+    over: bool = training.is_terminal
+    succeeded: bool = training.succeeded
+    parts += [str(over), str(succeeded), str(status == TrainingStatus.SUCCEEDED)]
+    return " ".join(parts)
+
+
+def explain(error: ReplicateError) -> str:
+    """The typed attributes of the error hierarchy."""
+    if isinstance(error, RateLimitError):
+        retry_after: float | None = error.retry_after
+        return f"rate limited, retry in {retry_after}"
+    if isinstance(error, APIStatusError):
+        code: int = error.status_code
+        title: str | None = error.title
+        detail: str | None = error.detail
+        headers: httpx.Headers = error.headers
+        response: httpx.Response = error.response
+        return f"{code} {title} {detail} {headers['content-type']} {response.status_code}"
+    if isinstance(error, WaitTimeoutError):
+        last: Training | None = error.training
+        return f"still {last.status}" if last is not None else "no state seen"
+    if isinstance(error, APIConnectionError):
+        return "no answer"
+    return str(error)
+
+
+def use_sync(base_url: str, token: str) -> list[str]:
+    """Every operation of the blocking client."""
+    lines: list[str] = []
+    with Client(token, base_url=base_url, timeout=10.0, max_retries=RetryPolicy()) as client:
+        training = client.trainings.create(
+            f"stability-ai/sdxl:{VERSION}",
+            destination="acme/sdxl-tuned",
+            input={"input_images": "https://example.com/data.zip"},
+        )
+        for state in client.trainings.watch(training, poll_interval=0.01):
+            lines.append(describe(state))
+        done: Training = client.trainings.wait(training.id, timeout=60, poll_interval=0.01)
+        if done.succeeded and done.output:
+            lines.append(f"made {done.output.version}")
+        lines.append(describe(client.trainings.get(done.id)))
+        other = client.trainings.create(
+            model="stability-ai/sdxl", version=VERSION, destination="acme/x", input={}
+        )
+        lines.append(describe(client.trainings.cancel(other.id)))
+        pages: list[Page] = list(client.trainings.list().pages())
+        cursor: str | None = pages[0].next_cursor
+        previous: str | None = pages[0].previous_cursor
+        everything: list[Training] = list(client.trainings.list(cursor=cursor))
+        lines.append(f"{len(pages)} pages, {len(everything)} after the first, {previous}")
+        quick = client.with_options(timeout=5, max_retries=0)
+        try:
+            quick.trainings.get("no-such-training")
+        except NotFoundError as error:
+            lines.append(explain(error))
+    return lines
+
+
+async def use_async(base_url: str, token: str) -> list[str]:
+    """The same surface, awaited."""
+    lines: list[str] = []
+    async with AsyncClient(token, base_url=base_url) as client:
+        training = await client.trainings.create(
+            f"stability-ai/sdxl:{VERSION}", destination="acme/sdxl-tuned", input={"steps": 3}
+        )
+        async for state in client.trainings.watch(training, poll_interval=0.01):
+            lines.append(describe(state))
+        done = await client.trainings.wait(training, poll_interval=0.01)
+        lines.append(describe(await client.trainings.get(done.id)))
+        lines.append(describe(await client.trainings.cancel(done.id)))
+        async for page in client.trainings.list().pages():
+            lines.append(f"{len(page.results)} on a page")
+        async for item in client.trainings.list():
+            lines.append(item.id)
+    return lines
+
+
+def verify(headers: Mapping[str, str], body: bytes) -> str:
+    """Both ways to check a webhook delivery."""
+    verifier = WebhookVerifier(DEFAULT_WEBHOOK_SECRET, tolerance=300)
+    tolerance: float = verifier.tolerance
+    try:
+        event: WebhookEvent = verifier.verify(headers, body)
+    except WebhookVerificationError as error:
+        return f"refused: {error}"
+    again = verify_webhook(headers, body, DEFAULT_WEBHOOK_SECRET)
+    when: datetime = event.timestamp
+    return f"{event.id} {again.id} {when.isoformat()} {tolerance} {describe(event.training)}"
+
+
+def main() -> None:
+    """Run it all against the bundled local server; print one summary line."""
+    with serve(seed=120, page_size=50) as server:
+        lines = use_sync(server.base_url, server.token)
+        lines += asyncio.run(use_async(server.base_url, server.token))
+    app = LocalReplicate()
+    app.faults.add(Fault.rate_limit(retry_after=0), operation="get")
+    injected: int = app.faults.injected
+    with app, httpx.Client(transport=app.transport()) as http:
+        client = Client(app.token, http_client=http)
+        try:
+            client.with_options(max_retries=0).trainings.get("x")
+        except ReplicateError as error:
+            lines.append(explain(error))
+    lines.append(verify({"webhook-id": "msg_1"}, b"{}"))
+    print(f"replicate-trainings {__version__}: {len(lines)} lines, {injected} faults before")
+
+
+if __name__ == "__main__":
+    main()
