@@ -7,9 +7,9 @@ process than the one that made it (a child after `os.fork()`) is dropped for a f
 so the child opens its own connections and never reads answers meant for its parent.
 The parent's connections are left unclosed in the child: closing could write on them.
 
-This reaches into two private attributes, `HTTPTransport._pool` and httpcore's
-`ConnectionPool._network_backend` (stable across httpx 0.27-0.28 and httpcore 1.x), and
-`tests/reliability/test_hostile_io.py` fails if either moves. httpx has no public way to
+This reaches into httpx's private `Client._init_transport` / `_init_proxy_transport` and
+`HTTPTransport._pool`, and httpcore's `ConnectionPool._network_backend` (as in httpx 0.28
+and httpcore 1.0); `tests/reliability/test_hostile_io.py` fails if any of them moves. httpx has no public way to
 give its transports a network backend, and building a transport from scratch would
 lose httpx's proxy and TLS handling.
 
