@@ -9,9 +9,9 @@ The parent's connections are left unclosed in the child: closing could write on 
 
 This reaches into httpx's private `Client._init_transport` / `_init_proxy_transport` and
 `HTTPTransport._pool`, and httpcore's `ConnectionPool._network_backend` (as in httpx 0.28
-and httpcore 1.0); `tests/reliability/test_hostile_io.py` fails if any of them moves. httpx has no public way to
-give its transports a network backend, and building a transport from scratch would
-lose httpx's proxy and TLS handling.
+and httpcore 1.0); `tests/reliability/test_hostile_io.py` fails if any of them moves.
+httpx has no public way to give its transports a network backend, and building a
+transport from scratch would lose httpx's proxy and TLS handling.
 
 A client passed in as `http_client=` is the caller's: the facade cannot swap its pool,
 so a call made through it in another process than the one that handed it over is refused.

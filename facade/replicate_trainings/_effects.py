@@ -25,6 +25,7 @@ from ._config import DEFAULT_MAX_RESPONSE_BYTES
 from ._connections import OwnAsyncClient, check_process
 from ._hooks import UNDECODABLE, bodiless
 from ._loops import enter_loop
+from ._retry import NOT_SENT
 from .errors import ClientClosedError
 
 __all__ = ["UNDECODABLE", "Emit", "Program", "Send", "Sleep", "run_async", "run_sync"]
@@ -39,7 +40,8 @@ class Send:
     """Send one HTTP request, never following redirects (the token stays on one host).
 
     `timeout` bounds the whole request, body included (see `_deadline.total`), and the
-    answer's decoded body may hold at most `max_bytes`.
+    answer's decoded body may hold at most `max_bytes`. `acts`: sending it twice is not
+    harmless (a create), so a failure after sending says it may have acted.
     """
 
     method: str
@@ -49,6 +51,7 @@ class Send:
     content: bytes | None = attrs.field(repr=False)
     timeout: httpx.Timeout
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    acts: bool = attrs.field(default=False, kw_only=True)
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         return http.build_request(
@@ -151,9 +154,9 @@ def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
         return _body.read(response, effect.max_bytes, deadline)
     except httpx.HTTPStatusError as exc:  # raised by an event hook of the user's client
         return bodiless(exc.response)
-    except (httpx.HTTPError, RuntimeError):
+    except (httpx.HTTPError, RuntimeError) as exc:
         if http.is_closed:
-            raise _closed(http) from None
+            raise _closed(http, effect, exc) from None
         raise
     finally:
         _deadline.stop(token)
@@ -227,9 +230,9 @@ async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
             raise httpx.ReadTimeout("the request's timeout ran out", request=request) from None
     except httpx.HTTPStatusError as exc:
         return bodiless(exc.response)
-    except (httpx.HTTPError, RuntimeError):
+    except (httpx.HTTPError, RuntimeError) as exc:
         if http.is_closed:
-            raise _closed(http) from None
+            raise _closed(http, effect, exc) from None
         raise
     finally:
         _deadline.stop(token)
@@ -242,10 +245,18 @@ async def _exchange(
     return await _body.aread(response, max_bytes, deadline)
 
 
-def _closed(http: httpx.Client | httpx.AsyncClient) -> ClientClosedError:
+def _closed(
+    http: httpx.Client | httpx.AsyncClient, effect: Send, error: Exception
+) -> ClientClosedError:
+    """The error for a call on closed connections; a create cut off after it may have been
+    sent (not httpx's refusal to send, nor a connection never made) may have acted."""
     kind = "AsyncClient" if isinstance(http, httpx.AsyncClient) else "Client"
-    return ClientClosedError(
+    sent = isinstance(error, httpx.HTTPError) and not isinstance(error, NOT_SENT)
+    message = (
         f"the {kind}'s connections are closed (by close(), or by closing the httpx client "
         "passed as http_client=): a call made after that, or while it was closing, cannot "
         "be sent. Create a new client."
     )
+    if effect.acts and sent:
+        message += " It was cut off after sending: the training may have been created."
+    return ClientClosedError(message, may_have_acted=effect.acts and sent)

@@ -124,6 +124,7 @@ def answer(
             call.body,
             config.timeout,
             config.max_response_bytes,
+            acts=not call.idempotent,
         )
     )
     timeout = send.timeout  # the call's own, else the client's

@@ -35,7 +35,7 @@ from replicate_trainings.testing import LocalReplicate, LocalServer
 
 from tests import payloads
 from tests.reliability._raw import Answer, drip, head, raw_server
-from tests.reliability._support import FAST, NO_RETRIES, Reporter, client
+from tests.reliability._support import FAST, GOOD_CREATE, NO_RETRIES, REF, Reporter, client
 
 ID = payloads.succeeded()["id"]
 BODY = json.dumps(payloads.succeeded()).encode()
@@ -436,3 +436,36 @@ def test_calls_racing_close_from_other_threads_raise_client_closed_error(
     report("calls", len(outcomes))
     assert not unexpected, unexpected[:3]
     assert sum(isinstance(o, ClientClosedError) for o in outcomes) == 4
+
+
+def cut_off_by_close(
+    http: list[httpx.Client], sent: type[httpx.TransportError]
+) -> httpx.MockTransport:
+    """A transport whose request fails with `sent` after the client was closed under it."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        http[0].close()
+        raise sent("closed under the request", request=request)
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize(
+    ("failure", "may_have_acted"), [(httpx.ReadError, True), (httpx.ConnectError, False)]
+)
+def test_a_create_cut_off_by_close_says_whether_it_may_have_acted(
+    failure: type[httpx.TransportError], may_have_acted: bool
+) -> None:
+    """Closed mid-request: ClientClosedError, with may_have_acted when the create may have
+    been sent (not when no connection was made); a get never may have acted."""
+    holder: list[httpx.Client] = []
+    holder.append(httpx.Client(transport=cut_off_by_close(holder, failure)))
+    c = Client("r8_test", base_url="http://127.0.0.1:9/v1", http_client=holder[0])
+    with pytest.raises(ClientClosedError) as created:
+        c.trainings.create(REF, **GOOD_CREATE)
+    assert created.value.may_have_acted is may_have_acted
+    holder[0] = httpx.Client(transport=cut_off_by_close(holder, failure))
+    c = Client("r8_test", base_url="http://127.0.0.1:9/v1", http_client=holder[0])
+    with pytest.raises(ClientClosedError) as got:
+        c.trainings.get(ID)
+    assert got.value.may_have_acted is False
