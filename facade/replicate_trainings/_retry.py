@@ -12,14 +12,12 @@ so a library would add a dependency and still leave all of this here.
 from __future__ import annotations
 
 import random
-import time
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 import attrs
 import httpx
 
 from . import errors
+from ._retry_after import retry_after
 
 # Errors raised before a byte of the request left this machine: the server cannot
 # have acted, so even `create` may be sent again.
@@ -93,27 +91,3 @@ def should_retry_error(error: httpx.HTTPError, *, idempotent: bool) -> bool:
     if not isinstance(error, httpx.TransportError):
         return False
     return idempotent or isinstance(error, NOT_SENT)
-
-
-def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
-    """Seconds the server asked to wait: retry-after-ms, or Retry-After as seconds or a date."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # '-0000' is UTC with no zone named, never the local time
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))

@@ -24,7 +24,10 @@ despite it (see `ReplicateError`). Invalid arguments raise the built-in `ValueEr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._base_errors import ReplicateError, ResponseParseError
+from ._retry_after import retry_after
 
 if TYPE_CHECKING:
     import httpx
@@ -49,44 +52,6 @@ __all__ = [
     "WaitTimeoutError",
     "WebhookVerificationError",
 ]
-
-
-class ReplicateError(Exception):
-    """Base of every error this library raises.
-
-    `may_have_acted` is True exactly when the call was a `create` that the server may have
-    carried out despite the error (a 5xx or 408 answer, an unreadable success, a connection
-    lost after sending): a training may exist. False for every other call, and for a create
-    the server certainly did not act on (a 4xx, a 429, a connection never made).
-    """
-
-    may_have_acted: bool = False
-
-    def __init__(self, *args: object, may_have_acted: bool = False) -> None:
-        super().__init__(*args)
-        self.may_have_acted = may_have_acted
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Pickle without the request (its Authorization header holds the token) and
-        # without calling __init__ (pickle cannot pass keyword-only arguments).
-        state = dict(vars(self))
-        response = state.get("response")
-        if response is not None:
-            state["response"] = _detached(response)
-        return (_restore, (type(self), self.args), state)
-
-
-def _restore(kind: type[ReplicateError], args: tuple[Any, ...]) -> ReplicateError:
-    error = kind.__new__(kind)
-    error.args = args
-    return error
-
-
-def _detached(response: httpx.Response) -> httpx.Response:
-    """The answer as received, without the request that carried the token."""
-    import httpx  # noqa: PLC0415 - errors.py imports httpx only for type checking
-
-    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
 
 
 class APIConnectionError(ReplicateError):
@@ -149,27 +114,11 @@ class RateLimitError(APIStatusError):
     @property
     def retry_after(self) -> float | None:
         """From `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None if absent."""
-        from ._retry import retry_after  # noqa: PLC0415 - _retry imports this module
-
         return retry_after(self.headers)
 
 
 class ServerError(APIStatusError):
     """5xx, or any other status outside the documented ones (a proxy's 520, ...)."""
-
-
-class ResponseParseError(ReplicateError):
-    """A success answer whose body is not what the API sends: HTML, truncated JSON, wrong types."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: httpx.Response | None = None,
-        may_have_acted: bool = False,
-    ) -> None:
-        super().__init__(message, may_have_acted=may_have_acted)
-        self.response = response
 
 
 class WaitTimeoutError(ReplicateError):

@@ -27,8 +27,8 @@ from replicate_trainings_api.training_shape import (
     read_training,
 )
 
+from ._base_errors import ResponseParseError
 from ._field_warnings import describe, report
-from .errors import ResponseParseError
 
 __all__ = [
     "Training",
