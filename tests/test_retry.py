@@ -20,11 +20,11 @@ from replicate_trainings import (
 )
 from replicate_trainings._retry import (
     is_transient,
-    retry_after,
     should_retry_error,
     should_retry_status,
     transient_status,
 )
+from replicate_trainings._retry_after import retry_after
 
 
 @pytest.mark.parametrize(
