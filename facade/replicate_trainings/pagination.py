@@ -14,8 +14,9 @@ the walk then raises ResponseParseError naming the cursor that resumes after tha
 
 from __future__ import annotations
 
-import hashlib
 import re
+from array import array
+from bisect import bisect_left
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
@@ -101,9 +102,9 @@ def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
     raises; a `next` link off the API, or back to a page already fetched, raises too.
     """
     call = first
-    seen: dict[bytes, int] = {}  # a digest of each fetched page's URL and cursor -> page number
+    seen = _SeenPages()
     number = 1
-    _remember(seen, _sent_url(call), number)
+    seen.add(_sent_url(call), number)
     while True:
         page, bad = yield from request(config, call, _read_page)
         yield Emit(page)
@@ -117,7 +118,7 @@ def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
                 f"refusing to follow page {number}'s next link {_excerpt(page.next_url)}: "
                 f"{refusal} (the token is only sent to {config.base_url})"
             )
-        earlier = _remember(seen, url, number + 1)
+        earlier = seen.add(url, number + 1)
         if earlier is not None:
             raise ResponseParseError(
                 f"the listing loops: page {number}'s next link {_excerpt(page.next_url)} "
@@ -188,20 +189,31 @@ def _port(url: httpx.URL) -> int | None:
     return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
 
 
-def _remember(seen: dict[bytes, int], url: httpx.URL, number: int) -> int | None:
-    """Record page `number`'s URL (query in any order) and cursor; the number of an
-    earlier page with either, if any. Digests keep the memory per page small."""
-    query = parse_qsl(url.query.decode("ascii"), keep_blank_values=True)
-    where = f"{url.scheme}://{url.host}:{_port(url)}{url.raw_path.partition(b'?')[0].decode()}"
-    keys = [f"url {where}?{urlencode(sorted(query))}"]
-    keys += [f"cursor {value}" for name, value in query if name == "cursor"]
-    digests = [hashlib.blake2b(key.encode(), digest_size=16).digest() for key in keys]
-    for digest in digests:
-        if digest in seen:
-            return seen[digest]
-    for digest in digests:
-        seen[digest] = number
-    return None
+class _SeenPages:
+    """The pages a walk fetched, each as a 64-bit hash of its cursor (or, for a page
+    without one, its URL with the query in any order), kept sorted in arrays: 16 bytes a
+    page, so a walk's memory stays flat however long the listing."""
+
+    def __init__(self) -> None:
+        self._hashes = array("q")
+        self._numbers = array("q")
+
+    def add(self, url: httpx.URL, number: int) -> int | None:
+        """Record page `number`; the number of an earlier page with its cursor or URL."""
+        query = parse_qsl(url.query.decode("ascii"), keep_blank_values=True)
+        cursors = [value for name, value in query if name == "cursor"]
+        if cursors:
+            key = f"cursor {cursors}"
+        else:
+            path = url.raw_path.partition(b"?")[0].decode()
+            key = f"url {url.scheme}://{url.host}:{_port(url)}{path}?{urlencode(sorted(query))}"
+        digest = hash(key)
+        at = bisect_left(self._hashes, digest)
+        if at < len(self._hashes) and self._hashes[at] == digest:
+            return self._numbers[at]
+        self._hashes.insert(at, digest)
+        self._numbers.insert(at, number)
+        return None
 
 
 def _sent_url(call: Call) -> httpx.URL:
