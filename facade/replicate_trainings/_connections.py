@@ -25,8 +25,6 @@ from typing import Any
 
 import httpx
 
-from ._deadline import AsyncDeadlineBackend, DeadlineBackend
-
 
 class _Transport(httpx.HTTPTransport):
     def __init__(self, **settings: Any) -> None:
@@ -34,6 +32,8 @@ class _Transport(httpx.HTTPTransport):
         self._open()
 
     def _open(self) -> None:
+        from ._network import DeadlineBackend  # noqa: PLC0415 - httpcore loads with a client
+
         super().__init__(**self._settings)
         self._pool._network_backend = DeadlineBackend(self._pool._network_backend)
         self._pid = os.getpid()
@@ -50,6 +50,8 @@ class _AsyncTransport(httpx.AsyncHTTPTransport):
         self._open()
 
     def _open(self) -> None:
+        from ._network import AsyncDeadlineBackend  # noqa: PLC0415 - as in _Transport
+
         super().__init__(**self._settings)
         self._pool._network_backend = AsyncDeadlineBackend(self._pool._network_backend)
         self._pid = os.getpid()

@@ -10,13 +10,9 @@ httpx maps to `httpx.ConnectTimeout` / `ReadTimeout` / `WriteTimeout` as usual.
 
 from __future__ import annotations
 
-import ssl
 import time
-from collections.abc import Iterable
 from contextvars import ContextVar, Token
-from typing import Any
 
-import httpcore
 import httpx
 
 _deadline: ContextVar[float | None] = ContextVar("replicate_trainings_deadline", default=None)
@@ -64,7 +60,7 @@ def stop(token: Token[float | None]) -> None:
     _deadline.reset(token)
 
 
-def _within(timeout: float | None, expired: type[Exception]) -> float | None:
+def within(timeout: float | None, expired: type[Exception]) -> float | None:
     """`timeout` cut to the time left before the current deadline; `expired` once it passed."""
     deadline = _deadline.get()
     if deadline is None:
@@ -73,120 +69,3 @@ def _within(timeout: float | None, expired: type[Exception]) -> float | None:
     if left <= 0:
         raise expired("the request's timeout ran out")
     return left if timeout is None else min(timeout, left)
-
-
-class DeadlineStream(httpcore.NetworkStream):
-    """A blocking network stream whose every operation ends by the current deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _within(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _within(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        limit = _within(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, limit))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """A blocking network backend (wrapping httpcore's) whose streams keep the deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        limit = _within(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, limit, local_address, socket_options)
-        return DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        limit = _within(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._inner.connect_unix_socket(path, limit, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
-    """An async network stream whose every operation ends by the current deadline."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        return await self._inner.read(max_bytes, _within(timeout, httpcore.ReadTimeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        await self._inner.write(buffer, _within(timeout, httpcore.WriteTimeout))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-    ) -> httpcore.AsyncNetworkStream:
-        limit = _within(timeout, httpcore.ConnectTimeout)
-        inner = await self._inner.start_tls(ssl_context, server_hostname, limit)
-        return AsyncDeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
-    """An async network backend (wrapping httpcore's) whose streams keep the deadline."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        limit = _within(timeout, httpcore.ConnectTimeout)
-        stream = await self._inner.connect_tcp(host, port, limit, local_address, socket_options)
-        return AsyncDeadlineStream(stream)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        limit = _within(timeout, httpcore.ConnectTimeout)
-        stream = await self._inner.connect_unix_socket(path, limit, socket_options)
-        return AsyncDeadlineStream(stream)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)

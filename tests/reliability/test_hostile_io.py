@@ -30,7 +30,7 @@ from replicate_trainings import (
     Training,
 )
 from replicate_trainings._connections import OwnClient
-from replicate_trainings._deadline import DeadlineBackend
+from replicate_trainings._network import DeadlineBackend
 from replicate_trainings.testing import LocalReplicate, LocalServer
 
 from tests import payloads
