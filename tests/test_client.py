@@ -414,6 +414,25 @@ def test_timeouts_per_client_and_per_call(
             client.with_options(timeout=5).trainings.get("abc")
 
 
+def test_the_timeout_defaults_to_60_s_or_to_the_supplied_httpx_clients() -> None:
+    """Each request carries its timeout (httpx reads it from the request's extensions)."""
+    sent: list[dict[str, float | None]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"])
+        return httpx.Response(404, json={"detail": "Not found."})
+
+    own = httpx.Client(transport=httpx.MockTransport(answer), timeout=httpx.Timeout(7, connect=3))
+    with (
+        Client("t", base_url="http://api.test/v1", max_retries=0, http_client=own) as client,
+        pytest.raises(NotFoundError),
+    ):
+        client.trainings.get("abc")
+    assert sent == [{"connect": 3, "read": 7, "write": 7, "pool": 7}]
+    assert Client("t")._config.timeout == httpx.Timeout(60, connect=10)
+    own.close()
+
+
 def test_a_user_supplied_httpx_client_is_used_and_left_open(endpoint: Endpoint) -> None:
     seen: list[str] = []
     http = httpx.Client(

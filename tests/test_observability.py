@@ -71,6 +71,19 @@ def test_each_attempt_logs_its_fields_with_the_retry_that_follows(
     ]
 
 
+@pytest.mark.local_replicate(seed=150)
+def test_every_page_logs_its_path_without_the_query(
+    local_replicate_endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="replicate_trainings")
+    with sync_client(local_replicate_endpoint, ManualClock()) as c:
+        assert len(list(c.trainings.list())) == 150
+
+    pages = attempts(caplog)
+    assert [page["path"] for page in pages] == ["/v1/trainings", "/v1/trainings"]
+    assert all("cursor" not in record.getMessage() for record in caplog.records)
+
+
 def test_an_attempt_with_no_answer_logs_status_none(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="replicate_trainings")
     clock = ManualClock()

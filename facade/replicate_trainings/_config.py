@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import random
@@ -140,14 +141,14 @@ def _max_response_bytes(value: object) -> int:
 
 
 def _timeout(value: object, name: str = "timeout") -> httpx.Timeout:
-    """Seconds, an httpx.Timeout, or None (no limit); each limit finite and at most a day,
-    since the socket layer cannot take more (None is the way to say "no limit")."""
+    """Seconds, an httpx.Timeout, or None (no limit); each limit positive. `math.inf` (or any
+    limit beyond a week) is no limit too: requests send it as None (`_deadline.finite`)."""
     if value is None:
         return httpx.Timeout(None)
     if isinstance(value, httpx.Timeout):
         limits = value.as_dict().values()
         for limit in limits:
             if limit is not None:
-                seconds(name, limit)
+                seconds(name, limit, most=math.inf)
         return value
-    return httpx.Timeout(seconds(name, value))
+    return httpx.Timeout(seconds(name, value, most=math.inf))

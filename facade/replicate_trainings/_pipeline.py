@@ -317,7 +317,7 @@ def _log(
     """One DEBUG record per attempt, its facts also as fields of the record (`extra`)."""
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    path = httpx.URL(call.url).raw_path.decode("ascii")
+    path = httpx.URL(call.url).raw_path.partition(b"?")[0].decode("ascii")  # no cursor
     elapsed_ms = (config.clock.monotonic() - started) * 1000
     then = "" if retry_in is None else f", retrying in {retry_in:.3g} s"
     logger.debug(

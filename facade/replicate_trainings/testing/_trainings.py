@@ -25,7 +25,7 @@ TERMINAL = frozenset(status.value for status in TERMINAL_STATUSES)
 EVENTS = frozenset({"start", "output", "logs", "completed"})
 WEB_URL = "https://replicate.com/p/"
 WEIGHTS_URL = "https://replicate.delivery/xezq/"
-DEFAULT_ERROR = "TrainingRecord failed: the trainer exited with a non-zero status"
+DEFAULT_ERROR = "Training failed: the trainer exited with a non-zero status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,14 +258,14 @@ def _end(
             "version": f"{t.destination}:{rng.randbytes(32).hex()}",
             "weights": f"{WEIGHTS_URL}{rng.randbytes(16).hex()}/trained_model.tar",
         }
-        _log(t, f"TrainingRecord complete; pushed a new version of {t.destination}")
+        _log(t, f"Training complete; pushed a new version of {t.destination}")
         events |= {"output", "logs"}
     elif status == "failed":
         t.error = error or DEFAULT_ERROR
         _log(t, f"Error: {t.error}")
         events.add("logs")
     elif status == "canceled" and t.started_at is not None:
-        _log(t, "TrainingRecord canceled")
+        _log(t, "Training canceled")
         events.add("logs")
     t.touch()
     return frozenset(events)
