@@ -111,3 +111,25 @@ def test_a_server_chosen_id_from_a_create_cannot_be_polled(bad_id: str) -> None:
 def test_an_id_the_caller_typed_is_still_a_value_error() -> None:
     with client(answering("x", [])) as c, pytest.raises(ValueError, match="training_or_id"):
         c.trainings.wait("../admin")
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://elsewhere.example/v1/trainings?cursor={token}",  # refused: another host
+        "http://api.test/v1/trainings?cursor=a&echo={token}",  # first page again: a loop
+    ],
+)
+def test_a_next_link_echoing_the_token_is_scrubbed_from_the_error(next_url: str) -> None:
+    token = "r8_" + "s3cr3t" * 6
+    page = {"previous": None, "results": [], "next": next_url.format(token=token)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=page)
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    with Client(token, base_url="http://api.test/v1", http_client=http) as client:
+        with pytest.raises(ResponseParseError) as caught:
+            list(client.trainings.list())
+    assert token not in str(caught.value)
+    http.close()

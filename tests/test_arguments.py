@@ -87,6 +87,12 @@ BAD_CALLS: list[tuple[str, type[Exception], str, Callable[[Client], object]]] = 
         lambda c: c.trainings.create("o/m:v", **GOOD, webhook="/hook"),
     ),
     (
+        "webhook port out of range",
+        ValueError,
+        "webhook",
+        lambda c: c.trainings.create("o/m:v", **GOOD, webhook="https://e.com:99999/h"),
+    ),
+    (
         "unknown event",
         ValueError,
         "webhook_events_filter",

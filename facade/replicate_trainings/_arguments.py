@@ -134,10 +134,11 @@ def webhook_url(value: object) -> str:
     try:
         parts = urlsplit(value)
         host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
     except ValueError:
         host = None
         parts = None
-    if parts is None or not host:
+    if parts is None or not host or parts.port == 0:
         raise ValueError(f"webhook must be an absolute https URL, got {value!r}")
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
         return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 logger = logging.getLogger("replicate_trainings")
 
@@ -39,14 +39,15 @@ class FieldWarnings:
                 return
             self._logged += 1
             suppressed, self._suppressed = self._suppressed, 0
+        shown = training_id if isinstance(training_id, str) else describe(training_id)
         logger.warning(
             "training %s: field '%s' is %s, not %s; it is read as missing (to_dict() keeps it)%s",
-            training_id,
+            shown,
             path,
             describe(value),
             expected,
             f" ({suppressed} more such warnings were not logged)" if suppressed else "",
-            extra={"training_id": training_id, "field": path},
+            extra={"training_id": shown, "field": path},
         )
 
 
@@ -56,8 +57,19 @@ def describe(value: object) -> str:
         return "null"
     if isinstance(value, str):
         return f"a string of {len(value)} characters" if value else "an empty string"
-    names = {dict: "an object", list: "an array", bool: "a boolean", int: "an integer"}
-    return names.get(type(value), "a number" if isinstance(value, float) else "a value")
+    for kind, name in _KINDS:
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
+
+
+_KINDS = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (Mapping, "an object"),
+    (list, "an array"),
+)
 
 
 report = FieldWarnings()

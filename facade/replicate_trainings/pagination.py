@@ -25,7 +25,7 @@ import attrs
 import httpx
 
 from ._effects import Emit, Program, stream_async, stream_sync
-from ._pipeline import Call, request
+from ._pipeline import Call, request, scrub
 from .errors import ResponseParseError
 from .training import Training
 
@@ -109,20 +109,26 @@ def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
         page, bad = yield from request(config, call, _read_page)
         yield Emit(page)
         if bad is not None:
-            raise ResponseParseError(_resume_message(page, bad, number, call))
+            raise ResponseParseError(scrub(_resume_message(page, bad, number, call), config.token))
         if page.next_url is None:
             return
         url, refusal = _judged(config.base_url, page.next_url)
         if url is None or refusal is not None:
             raise ResponseParseError(
-                f"refusing to follow page {number}'s next link {_excerpt(page.next_url)}: "
-                f"{refusal} (the token is only sent to {config.base_url})"
+                scrub(
+                    f"refusing to follow page {number}'s next link {_excerpt(page.next_url)}: "
+                    f"{refusal} (the token is only sent to {config.base_url})",
+                    config.token,
+                )
             )
         earlier = seen.add(url, number + 1)
         if earlier is not None:
             raise ResponseParseError(
-                f"the listing loops: page {number}'s next link {_excerpt(page.next_url)} "
-                f"leads back to page {earlier}, already fetched"
+                scrub(
+                    f"the listing loops: page {number}'s next link {_excerpt(page.next_url)} "
+                    f"leads back to page {earlier}, already fetched",
+                    config.token,
+                )
             )
         number += 1
         call = Call(call.operation, "GET", page.next_url, idempotent=True, options=call.options)

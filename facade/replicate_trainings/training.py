@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from typing import Any, Self
 
 from replicate_trainings_api.training_shape import (
@@ -54,10 +55,11 @@ class Training(TrainingShape):
     def from_dict(cls, payload: object) -> Self:
         """Read one training object as the API sends it (decoded JSON).
 
-        Raises ResponseParseError only when it is not an object or has no string `id`.
+        Takes any mapping; raises ResponseParseError only when it is not one or has no
+        string `id`.
         Keeps its own copy, so what was read stays true whatever the caller does later.
         """
-        return cls._from_decoded(_copy(payload) if type(payload) is dict else payload)
+        return cls._from_decoded(_copy(dict(payload)) if isinstance(payload, Mapping) else payload)
 
     @classmethod
     def _from_decoded(cls, payload: object) -> Self:
