@@ -128,8 +128,10 @@ def test_a_next_link_echoing_the_token_is_scrubbed_from_the_error(next_url: str)
         return httpx.Response(200, json=page)
 
     http = httpx.Client(transport=httpx.MockTransport(answer))
-    with Client(token, base_url="http://api.test/v1", http_client=http) as client:
-        with pytest.raises(ResponseParseError) as caught:
-            list(client.trainings.list())
+    with (
+        Client(token, base_url="http://api.test/v1", http_client=http) as client,
+        pytest.raises(ResponseParseError) as caught,
+    ):
+        list(client.trainings.list())
     assert token not in str(caught.value)
     http.close()
