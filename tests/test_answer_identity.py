@@ -122,7 +122,7 @@ def test_an_id_the_caller_typed_is_still_a_value_error() -> None:
 )
 def test_a_next_link_echoing_the_token_is_scrubbed_from_the_error(next_url: str) -> None:
     token = "r8_" + "s3cr3t" * 6
-    page = {"previous": None, "results": [], "next": next_url.format(token=token)}
+    page: dict[str, Any] = {"previous": None, "results": [], "next": next_url.format(token=token)}
 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=page)
