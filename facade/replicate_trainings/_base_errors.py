@@ -47,13 +47,14 @@ def _restore(kind: type[ReplicateError], args: tuple[Any, ...]) -> ReplicateErro
 
 def _detached(response: httpx.Response) -> httpx.Response:
     """The answer as received, without the request that carried the token."""
-    import httpx  # noqa: PLC0415 - errors.py imports httpx only for type checking
+    import httpx  # noqa: PLC0415 - this module imports httpx only for type checking
 
     return httpx.Response(response.status_code, headers=response.headers, content=response.content)
 
 
 class ResponseParseError(ReplicateError):
-    """A success answer whose body is not what the API sends: HTML, truncated JSON, no id."""
+    """An answer that cannot be used: HTML or truncated JSON where a training goes, a training
+    without an id, a body over max_response_bytes, a next link refused or looping."""
 
     __module__ = "replicate_trainings.errors"
 

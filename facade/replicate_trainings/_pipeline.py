@@ -71,7 +71,7 @@ class Call:
         idempotent: bool,
         subject: str | None = None,
     ) -> Call:
-        """A call from a generated operation's request description (`_get_kwargs`)."""
+        """A call from a generated operation's request description (`build_request_kwargs`)."""
         body = kwargs.get("json")
         return cls(
             operation=operation,
@@ -137,7 +137,7 @@ def answer(
         cause: httpx.HTTPError | None = None
         try:
             response = yield send
-        except httpx.DecodingError as exc:  # raised by a transport, before any status is seen
+        except httpx.DecodingError as exc:  # a transport's, or a body over max_response_bytes
             _log(
                 config,
                 call,

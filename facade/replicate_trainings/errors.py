@@ -12,7 +12,8 @@
     │   ├── UnprocessableEntityError    422
     │   ├── RateLimitError              429, with `retry_after`
     │   └── ServerError                 5xx and non-standard codes (520, ...)
-    ├── ResponseParseError          a success answer whose body cannot be read
+    ├── ResponseParseError          an answer that cannot be used (unreadable, too large, about
+    │                               another training, a next link refused or looping)
     ├── WaitTimeoutError            `wait()` ran out of time; the last state seen, or None
     ├── ClientClosedError           a call on a closed client (after close(), or racing it)
     └── WebhookVerificationError    a webhook delivery failed verification
