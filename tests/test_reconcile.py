@@ -82,6 +82,26 @@ def test_a_create_dropped_after_acting_is_found(
     assert posts(app) == 1
 
 
+def test_the_listing_carries_the_creates_headers_but_not_its_query(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer
+) -> None:
+    app = local_replicate
+    app.faults.add(Fault.error(500, after=True), operation="create")
+    with client(local_replicate_server) as c:
+        c.trainings.create(
+            REF,
+            destination=DESTINATION,
+            input=create_input(8),
+            reconcile=True,
+            extra_headers={"X-Tenant": "acme"},
+            extra_query={"trace": "1"},
+        )
+    create, listing = app.requests
+    assert (create.operation, listing.operation) == ("create", "list")
+    assert create.headers["x-tenant"] == listing.headers["x-tenant"] == "acme"
+    assert "trace" in create.params and "trace" not in listing.params
+
+
 def test_a_create_that_did_not_act_raises_its_error_after_looking(
     local_replicate: LocalReplicate, local_replicate_server: LocalServer
 ) -> None:

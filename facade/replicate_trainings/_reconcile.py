@@ -22,6 +22,7 @@ import httpx
 from . import _operations, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program
+from ._options import RequestOptions
 from ._pipeline import Call, request
 from .pagination import Page, walk
 from .training import Training
@@ -85,7 +86,7 @@ def creating(config: ClientConfig, call: Call, *, reconcile: bool) -> Program[Ne
     wanted = Wanted.from_call(call)
     since = datetime.fromtimestamp(sent_at - CLOCK_SKEW, UTC)
     try:
-        matches = yield from _newest_matching(config, wanted, since)
+        matches = yield from _newest_matching(config, wanted, since, call.options)
     except errors.ReplicateError as listing_failed:
         original.add_note(f"reconcile: listing the newest trainings failed: {listing_failed}")
         raise original  # noqa: B904 - the create's error, with the listing's as its context
@@ -100,9 +101,10 @@ def creating(config: ClientConfig, call: Call, *, reconcile: bool) -> Program[Ne
 
 
 def _newest_matching(
-    config: ClientConfig, wanted: Wanted, since: datetime
+    config: ClientConfig, wanted: Wanted, since: datetime, options: RequestOptions
 ) -> Program[Never, list[Training]]:
-    """The trainings among the newest that `wanted` could have made, newest first."""
+    """The trainings among the newest that `wanted` could have made, newest first; the
+    listing carries the create's headers and timeout (a proxy may need a tenant header)."""
     matches: list[Training] = []
     pages = 0
 
@@ -114,7 +116,8 @@ def _newest_matching(
         reached = bool(oldest) and min(oldest) < since  # older pages were made before it
         return not reached and pages < MAX_PAGES
 
-    first = _operations.list_first_page(config, None)
+    listing = RequestOptions(headers=options.headers, timeout=options.timeout)
+    first = _operations.list_first_page(config, None).with_options(listing)
     yield from _inside(walk(config, first), take)
     return matches
 
