@@ -102,6 +102,18 @@ def test_the_listing_carries_the_creates_headers_but_not_its_query(
     assert "trace" in create.params and "trace" not in listing.params
 
 
+@pytest.mark.local_replicate(seed=1000)
+def test_the_listing_stops_at_the_first_page_older_than_the_create(
+    local_replicate: LocalReplicate, local_replicate_server: LocalServer
+) -> None:
+    """1,000 trainings made before the create: reconcile reads one page of ten."""
+    app = local_replicate
+    app.faults.add(Fault.error(500, after=True), operation="create")
+    with client(local_replicate_server) as c:
+        c.trainings.create(REF, destination=DESTINATION, input=create_input(9), reconcile=True)
+    assert [r.operation for r in app.requests] == ["create", "list"]
+
+
 def test_a_create_that_did_not_act_raises_its_error_after_looking(
     local_replicate: LocalReplicate, local_replicate_server: LocalServer
 ) -> None:
