@@ -152,12 +152,8 @@ def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
     try:
         response = http.send(effect.build(http), stream=True, follow_redirects=False)
         return _body.read(response, effect.max_bytes, deadline)
-    except httpx.HTTPStatusError as exc:  # raised by an event hook of the user's client
-        return bodiless(exc.response)
     except (httpx.HTTPError, RuntimeError) as exc:
-        if http.is_closed:
-            raise _closed(http, effect, exc) from None
-        raise
+        return _failed(http, effect, exc)
     finally:
         _deadline.stop(token)
 
@@ -228,12 +224,8 @@ async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
                 return await _exchange(http, request, effect.max_bytes, deadline)
         except TimeoutError:
             raise httpx.ReadTimeout("the request's timeout ran out", request=request) from None
-    except httpx.HTTPStatusError as exc:
-        return bodiless(exc.response)
     except (httpx.HTTPError, RuntimeError) as exc:
-        if http.is_closed:
-            raise _closed(http, effect, exc) from None
-        raise
+        return _failed(http, effect, exc)
     finally:
         _deadline.stop(token)
 
@@ -243,6 +235,19 @@ async def _exchange(
 ) -> httpx.Response:
     response = await http.send(request, stream=True, follow_redirects=False)
     return await _body.aread(response, max_bytes, deadline)
+
+
+def _failed(
+    http: httpx.Client | httpx.AsyncClient, effect: Send, error: httpx.HTTPError | RuntimeError
+) -> httpx.Response:
+    """What a send that raised `error` comes to, for both drivers: a status error (raised
+    by an event hook of the user's client) is the answer, its body unread; on closed
+    connections, ClientClosedError; anything else, `error` itself."""
+    if isinstance(error, httpx.HTTPStatusError):
+        return bodiless(error.response)
+    if http.is_closed:
+        raise _closed(http, effect, error) from None
+    raise error
 
 
 def _closed(
