@@ -1,8 +1,15 @@
-"""Shared fixtures: the bundled local Replicate (see replicate_trainings.testing)."""
+"""Shared fixtures: the bundled local Replicate (see replicate_trainings.testing), and a
+`client` / `aclient` on it over loopback (a module may define its own instead)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 import pytest
+from replicate_trainings import AsyncClient, Client
+from replicate_trainings.testing import LocalServer
+
+from tests.clients import FAST_RETRIES
 
 pytest_plugins = ["replicate_trainings.testing.pytest_plugin"]
 
@@ -11,3 +18,25 @@ pytest_plugins = ["replicate_trainings.testing.pytest_plugin"]
 def anyio_backend() -> str:
     """Async tests run on asyncio (the backend AsyncClient supports)."""
     return "asyncio"
+
+
+@pytest.fixture
+def client(local_replicate_server: LocalServer) -> Iterator[Client]:
+    """A Client on the local Replicate's server, with fast retries; closed afterwards."""
+    with Client(
+        local_replicate_server.token,
+        base_url=local_replicate_server.base_url,
+        max_retries=FAST_RETRIES,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def aclient(local_replicate_server: LocalServer) -> AsyncIterator[AsyncClient]:
+    """An AsyncClient on the local Replicate's server, with fast retries; closed afterwards."""
+    async with AsyncClient(
+        local_replicate_server.token,
+        base_url=local_replicate_server.base_url,
+        max_retries=FAST_RETRIES,
+    ) as client:
+        yield client

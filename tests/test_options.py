@@ -3,7 +3,7 @@ over loopback: what arrives at the server, and what is refused before anything i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,31 +19,10 @@ from replicate_trainings import (
 from replicate_trainings.testing import Fault, LocalReplicate, LocalServer
 
 from tests import payloads
-from tests.clients import FAST_RETRIES
 
 REF = f"stability-ai/sdxl:{payloads.VERSION}"
 INPUT = {"input_images": "https://example.com/data.zip"}
 TRACE = {"X-Trace-Id": "trace-1"}
-
-
-@pytest.fixture
-def client(local_replicate_server: LocalServer) -> Iterator[Client]:
-    with Client(
-        local_replicate_server.token,
-        base_url=local_replicate_server.base_url,
-        max_retries=FAST_RETRIES,
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-async def aclient(local_replicate_server: LocalServer) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(
-        local_replicate_server.token,
-        base_url=local_replicate_server.base_url,
-        max_retries=FAST_RETRIES,
-    ) as client:
-        yield client
 
 
 def _traced(app: LocalReplicate) -> None:

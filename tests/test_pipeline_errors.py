@@ -21,7 +21,7 @@ from replicate_trainings import (
     ServerError,
 )
 
-from tests.rawserver import RawServer, answer, raw_server
+from tests.rawserver import Canned, raw_server, response
 
 TOKEN = "r8_Secret0123456789abcdefghijklmnopqrstu"
 NO_WAIT = RetryPolicy(max_retries=2, initial_delay=0, max_delay=0)
@@ -41,23 +41,21 @@ CREATE: dict[str, Any] = {"destination": "acme/out", "input": {"a": 1}}
 
 @contextmanager
 def served(
-    *answers: bytes, retries: RetryPolicy | int = NO_WAIT
-) -> Iterator[tuple[RawServer, Client]]:
-    """A raw server answering `answers`, and a client on it."""
-    with (
-        raw_server(*answers) as server,
-        Client(TOKEN, base_url=server.base_url, max_retries=retries) as c,
-    ):
+    *responses: bytes, retries: RetryPolicy | int = NO_WAIT
+) -> Iterator[tuple[Canned, Client]]:
+    """A raw server answering `responses` in turn (it notes the requests), and a client on it."""
+    server = Canned(*responses)
+    with raw_server(server) as url, Client(TOKEN, base_url=url, max_retries=retries) as c:
         yield server, c
 
 
 def ok(body: object) -> bytes:
-    return answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    return response(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_a_5xx_whose_body_cannot_be_decoded_is_retried_as_its_status(status: int) -> None:
-    corrupt = answer(status, b"\x1f\x8b not gzip at all", BAD_GZIP)
+    corrupt = response(status, b"\x1f\x8b not gzip at all", BAD_GZIP)
     with served(corrupt, corrupt, ok(TRAINING)) as (server, c):
         training = c.trainings.get("abc")
     assert training.id == "abc"
@@ -65,7 +63,7 @@ def test_a_5xx_whose_body_cannot_be_decoded_is_retried_as_its_status(status: int
 
 
 def test_a_5xx_whose_body_cannot_be_decoded_is_a_server_error_once_retries_run_out() -> None:
-    corrupt = answer(503, b"\x1f\x8b\x08\x00 broken deflate", BAD_GZIP)
+    corrupt = response(503, b"\x1f\x8b\x08\x00 broken deflate", BAD_GZIP)
     with served(corrupt) as (server, c), pytest.raises(ServerError) as caught:
         c.trainings.get("abc")
     assert caught.value.status_code == 503
@@ -75,9 +73,10 @@ def test_a_5xx_whose_body_cannot_be_decoded_is_a_server_error_once_retries_run_o
 
 @pytest.mark.anyio
 async def test_async_a_5xx_whose_body_cannot_be_decoded_is_retried_as_its_status() -> None:
-    corrupt = answer(503, b"\x1f\x8b not gzip", BAD_GZIP)
-    with raw_server(corrupt, ok(TRAINING)) as server:
-        async with AsyncClient(TOKEN, base_url=server.base_url, max_retries=NO_WAIT) as c:
+    corrupt = response(503, b"\x1f\x8b not gzip", BAD_GZIP)
+    server = Canned(corrupt, ok(TRAINING))
+    with raw_server(server) as url:
+        async with AsyncClient(TOKEN, base_url=url, max_retries=NO_WAIT) as c:
             training = await c.trainings.get("abc")
     assert training.id == "abc"
     assert len(server.requests) == 2
@@ -85,7 +84,7 @@ async def test_async_a_5xx_whose_body_cannot_be_decoded_is_retried_as_its_status
 
 def test_a_404_whose_body_cannot_be_decoded_is_not_found() -> None:
     with (
-        served(answer(404, b"\x1f\x8b junk", BAD_GZIP)) as (server, c),
+        served(response(404, b"\x1f\x8b junk", BAD_GZIP)) as (server, c),
         pytest.raises(NotFoundError),
     ):
         c.trainings.get("abc")
@@ -94,7 +93,7 @@ def test_a_404_whose_body_cannot_be_decoded_is_not_found() -> None:
 
 def test_a_create_answered_503_with_an_undecodable_body_is_not_retried_and_may_have_acted() -> None:
     with (
-        served(answer(503, b"\x1f\x8b junk", BAD_GZIP)) as (server, c),
+        served(response(503, b"\x1f\x8b junk", BAD_GZIP)) as (server, c),
         pytest.raises(ServerError) as caught,
     ):
         c.trainings.create(REF, **CREATE)
@@ -104,7 +103,7 @@ def test_a_create_answered_503_with_an_undecodable_body_is_not_retried_and_may_h
 
 def test_a_200_whose_body_cannot_be_decoded_is_a_parse_error() -> None:
     with (
-        served(answer(200, b"\x1f\x8b junk", BAD_GZIP)) as (_server, c),
+        served(response(200, b"\x1f\x8b junk", BAD_GZIP)) as (_server, c),
         pytest.raises(ResponseParseError, match="cannot be decoded"),
     ):
         c.trainings.get("abc")
@@ -148,7 +147,7 @@ def test_server_text_in_an_error_is_scrubbed_of_credentials(
     status, body, headers = ECHOES[case]
     caplog.set_level(logging.DEBUG, logger="replicate_trainings")
     with (
-        served(answer(status, body, headers), retries=0) as (_server, c),
+        served(response(status, body, headers), retries=0) as (_server, c),
         pytest.raises(APIStatusError) as caught,
     ):
         c.trainings.get("abc")
@@ -166,7 +165,7 @@ def test_server_text_in_an_error_is_scrubbed_of_credentials(
 def test_a_parse_error_quoting_the_body_is_scrubbed() -> None:
     body = f"<html>Authorization: Bearer {TOKEN}</html>".encode()
     with (
-        served(answer(200, body, {"Content-Type": "text/html"}), retries=0) as (_server, c),
+        served(response(200, body, {"Content-Type": "text/html"}), retries=0) as (_server, c),
         pytest.raises(ResponseParseError) as caught,
     ):
         c.trainings.get("abc")

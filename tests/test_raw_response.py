@@ -4,7 +4,6 @@ local Replicate over loopback, sync and async."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -17,34 +16,13 @@ from replicate_trainings import (
     Training,
     TrainingStatus,
 )
-from replicate_trainings.testing import Fault, LocalReplicate, LocalServer
+from replicate_trainings.testing import Fault, LocalReplicate
 
 from tests import payloads
-from tests.clients import FAST_RETRIES
 
 REF = f"stability-ai/sdxl:{payloads.VERSION}"
 INPUT = {"input_images": "https://example.com/data.zip"}
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def client(local_replicate_server: LocalServer) -> Iterator[Client]:
-    with Client(
-        local_replicate_server.token,
-        base_url=local_replicate_server.base_url,
-        max_retries=FAST_RETRIES,
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-async def aclient(local_replicate_server: LocalServer) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(
-        local_replicate_server.token,
-        base_url=local_replicate_server.base_url,
-        max_retries=FAST_RETRIES,
-    ) as client:
-        yield client
 
 
 def _check(raw: RawResponse[Training], status: int, method: str) -> Training:

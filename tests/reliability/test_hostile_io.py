@@ -34,7 +34,7 @@ from replicate_trainings._network import DeadlineBackend
 from replicate_trainings.testing import LocalReplicate, LocalServer
 
 from tests import payloads
-from tests.reliability._raw import Answer, drip, head, raw_server
+from tests.rawserver import Answer, drip, head, raw_server
 from tests.reliability._support import FAST, GOOD_CREATE, NO_RETRIES, REF, Reporter, client
 
 ID = payloads.succeeded()["id"]
