@@ -527,6 +527,12 @@ def load_deviations(path: Path) -> list[Deviation]:
     entries = document.get("x-deviations") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise DriftError(f"{path}: expected a mapping with an `x-deviations` list")
+    return parse_deviations(entries, path)
+
+
+def parse_deviations(entries: list[Json], path: Path | str) -> list[Deviation]:
+    """The checked entries of an `x-deviations` list read from `path`: each well formed,
+    no key recorded twice. update_spec checks the overlay with it too."""
     deviations = [parse_deviation(entry, path) for entry in entries]
     seen: set[str] = set()
     for key in (key for deviation in deviations for key in deviation.keys):
@@ -536,7 +542,7 @@ def load_deviations(path: Path) -> list[Deviation]:
     return deviations
 
 
-def parse_deviation(entry: Json, path: Path) -> Deviation:
+def parse_deviation(entry: Json, path: Path | str) -> Deviation:
     """One checked entry of the deviations record."""
     if not isinstance(entry, dict):
         raise DriftError(f"{path}: each deviation must be a mapping, got {entry!r}")

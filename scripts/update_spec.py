@@ -32,7 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
     sys.path.insert(0, str(ROOT))
 
-from scripts.drift import is_training_route, parse_yaml  # noqa: E402
+from scripts.drift import (  # noqa: E402
+    DriftError,
+    is_training_route,
+    parse_deviations,
+    parse_yaml,
+)
 from scripts.overlay import (  # noqa: E402
     DOCUMENTATION,
     DeviationConflict,
@@ -143,7 +148,10 @@ def check_deviations(overlay: Mapping[str, Json], used: list[str]) -> None:
     entries = overlay.get("x-deviations")
     if not isinstance(entries, list):
         raise UpdateError("overlay: expected an `x-deviations` list")
-    known = {entry.get("id") for entry in entries if isinstance(entry, dict)}
+    try:
+        known = {deviation.id for deviation in parse_deviations(entries, "overlay")}
+    except DriftError as error:
+        raise UpdateError(str(error)) from error
     applied = set(used)
     if unknown := sorted(map(str, applied - known)):
         raise UpdateError(f"overlay: actions name unrecorded deviations: {', '.join(unknown)}")

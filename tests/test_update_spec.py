@@ -312,6 +312,10 @@ RECORD = [{"id": "d", "reason": "r", "keys": []}]
             "recorded deviations no action applies: d",
         ),
         (
+            {"overlay": "1.0.0", "x-deviations": [{"id": "d", "keys": []}], "actions": []},
+            "deviation 'd' needs a non-empty `id` and `reason`",
+        ),
+        (
             {"overlay": "1.0.0", "x-deviations": RECORD, "actions": [], "x-schema-names": {}},
             "`x-schema-names` needs `x-deviation` and a `schemas` mapping",
         ),
