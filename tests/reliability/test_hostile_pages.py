@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import posixpath
 import socket
-import threading
 from collections.abc import AsyncIterable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from replicate_trainings import AsyncClient, Client, Page, ResponseParseError, Training
 
 from tests import payloads
+from tests.rawserver import head, raw_server
 
 from ._support import FIGURES, FUZZ
 
@@ -28,63 +29,54 @@ PageFor = Callable[[str], dict[str, Any]]
 """The page to answer for a request target such as '/v1/trainings?cursor=b'."""
 
 
-class RawServer:
-    """An HTTP/1.1 server on a bare socket: answers each GET with `page_for(target)` as JSON
-    and records each request line and Authorization header byte for byte."""
+class PageServer:
+    """Answers each GET with `page_for(target)` as JSON (an `Answer` for tests.rawserver),
+    recording each request line's target and Authorization header byte for byte."""
+
+    base_url = ""
+    """Where it listens, with the API's /v1 (set by `page_server`)."""
 
     def __init__(self, page_for: PageFor) -> None:
         self.page_for = page_for
         self.targets: list[str] = []
         self.authorizations: list[str | None] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.base_url = self.origin + "/v1"
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+    @property
+    def origin(self) -> str:
+        return self.base_url.removesuffix("/v1")
 
-    def _serve(self, connection: socket.socket) -> None:
-        with connection, connection.makefile("rb") as reader:
-            while True:
-                line = reader.readline()
-                if not line:
-                    return
-                authorization = None
-                while (header := reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = header.decode("latin-1").partition(":")
-                    if name.strip().lower() == "authorization":
-                        authorization = value.strip()
-                target = line.decode("latin-1").split(" ")[1]
-                self.targets.append(target)
-                self.authorizations.append(authorization)
-                body = json.dumps(self.page_for(target)).encode()
-                head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                head += f"Content-Length: {len(body)}\r\n\r\n"
-                connection.sendall(head.encode() + body)
+    @property
+    def port(self) -> int:
+        return int(self.origin.rpartition(":")[2])
 
-    def close(self) -> None:
-        self._listener.close()
+    def __call__(self, connection: socket.socket, request: bytes) -> None:
+        line, *headers = request.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+        authorization = None
+        for header in headers:
+            name, _, value = header.partition(":")
+            if name.strip().lower() == "authorization":
+                authorization = value.strip()
+        target = line.split(" ")[1]
+        self.targets.append(target)
+        self.authorizations.append(authorization)
+        body = json.dumps(self.page_for(target)).encode()
+        length = str(len(body))
+        connection.sendall(head(Content_Type="application/json", Content_Length=length) + body)
+
+
+@contextmanager
+def page_server(page_for: PageFor) -> Iterator[PageServer]:
+    """A PageServer on a raw-socket server of its own; closed on exit."""
+    server = PageServer(page_for)
+    with raw_server(server) as url:
+        server.base_url = url
+        yield server
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[PageFor], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(page_for: PageFor) -> RawServer:
-        servers.append(RawServer(page_for))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
+def serve() -> Iterator[Callable[[PageFor], PageServer]]:
+    with ExitStack() as servers:
+        yield lambda page_for: servers.enter_context(page_server(page_for))
 
 
 LINK_NEXT = [""]
@@ -123,7 +115,7 @@ ENCODED_LINKS = {
 
 @pytest.mark.parametrize("case", list(ENCODED_LINKS))
 def test_a_next_link_is_checked_as_it_will_be_sent(
-    serve: Callable[[PageFor], RawServer], case: str
+    serve: Callable[[PageFor], PageServer], case: str
 ) -> None:
     template, reason = ENCODED_LINKS[case]
     links: dict[str, str] = {}
@@ -142,7 +134,7 @@ def test_a_next_link_is_checked_as_it_will_be_sent(
     FIGURES.count("hostile pages: encoded or credentialed next links refused")
 
 
-def test_plain_next_links_are_followed(serve: Callable[[PageFor], RawServer]) -> None:
+def test_plain_next_links_are_followed(serve: Callable[[PageFor], PageServer]) -> None:
     """The check refuses only what it must: percent-escapes in the query, and paths of
     other characters, go through."""
 
@@ -192,15 +184,14 @@ PIECES = st.sampled_from(
 
 
 @pytest.fixture(scope="module")
-def link_server() -> Iterator[RawServer]:
+def link_server() -> Iterator[PageServer]:
     """One raw server for every generated next link."""
-    server = RawServer(_link_page)
-    yield server
-    server.close()
+    with page_server(_link_page) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def link_client(link_server: RawServer) -> Iterator[Client]:
+def link_client(link_server: PageServer) -> Iterator[Client]:
     with Client(TOKEN, base_url=link_server.base_url, max_retries=0) as client:
         yield client
 
@@ -208,7 +199,7 @@ def link_client(link_server: RawServer) -> Iterator[Client]:
 @settings(FUZZ, max_examples=300)
 @given(st.lists(PIECES, max_size=8), st.sampled_from(["{base}", "{origin}", "{origin}/v1/"]))
 def test_any_followed_next_link_stays_under_the_base_path_however_decoded(
-    link_server: RawServer, link_client: Client, pieces: list[str], start: str
+    link_server: PageServer, link_client: Client, pieces: list[str], start: str
 ) -> None:
     """Whatever a server or proxy does with the path it receives (percent-decode it once or
     twice, turn backslashes into slashes, resolve dot segments), a link that is followed
@@ -234,7 +225,7 @@ def test_any_followed_next_link_stays_under_the_base_path_however_decoded(
 # -- loops -----------------------------------------------------------------------------
 
 
-def test_a_two_page_cycle_ends_the_walk(serve: Callable[[PageFor], RawServer]) -> None:
+def test_a_two_page_cycle_ends_the_walk(serve: Callable[[PageFor], PageServer]) -> None:
     def page_for(target: str) -> dict[str, Any]:
         if target == "/v1/trainings":
             return page([training(1)], f"{base}/trainings?cursor=two")
@@ -254,7 +245,7 @@ def test_a_two_page_cycle_ends_the_walk(serve: Callable[[PageFor], RawServer]) -
 
 
 def test_a_cycle_of_cursors_from_a_resumed_listing_ends(
-    serve: Callable[[PageFor], RawServer],
+    serve: Callable[[PageFor], PageServer],
 ) -> None:
     following = {"a": "b", "b": "c", "c": "a"}
 
@@ -282,7 +273,7 @@ def test_a_cycle_of_cursors_from_a_resumed_listing_ends(
     ids=["reordered query", "same cursor, other query", "blank value reordered"],
 )
 def test_a_self_loop_in_other_words_ends_the_walk(
-    serve: Callable[[PageFor], RawServer], first: str, then: str
+    serve: Callable[[PageFor], PageServer], first: str, then: str
 ) -> None:
     def page_for(target: str) -> dict[str, Any]:
         if target == "/v1/trainings":
@@ -302,7 +293,7 @@ def test_a_self_loop_in_other_words_ends_the_walk(
 
 @pytest.mark.anyio
 async def test_an_async_walk_refuses_encoded_links_and_loops(
-    serve: Callable[[PageFor], RawServer],
+    serve: Callable[[PageFor], PageServer],
 ) -> None:
     def page_for(target: str) -> dict[str, Any]:
         if target == "/v1/trainings":
@@ -331,8 +322,8 @@ NO_ID = payloads.succeeded() | {"id": None}
 
 
 def bad_page_server(
-    serve: Callable[[PageFor], RawServer], bad: Any, *, last: bool = False
-) -> RawServer:
+    serve: Callable[[PageFor], PageServer], bad: Any, *, last: bool = False
+) -> PageServer:
     def page_for(target: str) -> dict[str, Any]:
         if target == "/v1/trainings":
             next_url = None if last else f"{base}/trainings?cursor=next2"
@@ -346,7 +337,7 @@ def bad_page_server(
 
 @pytest.mark.parametrize("bad", [NO_ID, {"status": "succeeded"}, 5, "t3", None, [1]])
 def test_an_item_without_an_id_raises_after_the_items_before_it(
-    serve: Callable[[PageFor], RawServer], bad: Any
+    serve: Callable[[PageFor], PageServer], bad: Any
 ) -> None:
     server = bad_page_server(serve, bad)
     seen: list[str] = []
@@ -363,7 +354,7 @@ def test_an_item_without_an_id_raises_after_the_items_before_it(
 
 
 def test_an_item_without_an_id_on_the_last_page_says_so(
-    serve: Callable[[PageFor], RawServer],
+    serve: Callable[[PageFor], PageServer],
 ) -> None:
     server = bad_page_server(serve, NO_ID, last=True)
     with (
@@ -373,7 +364,7 @@ def test_an_item_without_an_id_on_the_last_page_says_so(
         list(client.trainings.list())
 
 
-def test_pages_hands_out_the_good_part_then_raises(serve: Callable[[PageFor], RawServer]) -> None:
+def test_pages_hands_out_the_good_part_then_raises(serve: Callable[[PageFor], PageServer]) -> None:
     """`pages()` yields the page with the items before the bad one; the next step raises."""
     server = bad_page_server(serve, NO_ID)
     with Client(TOKEN, base_url=server.base_url, max_retries=0) as client:
@@ -389,7 +380,7 @@ def test_pages_hands_out_the_good_part_then_raises(serve: Callable[[PageFor], Ra
 
 @pytest.mark.anyio
 async def test_an_async_listing_raises_after_the_items_before_it(
-    serve: Callable[[PageFor], RawServer],
+    serve: Callable[[PageFor], PageServer],
 ) -> None:
     server = bad_page_server(serve, NO_ID)
     seen: list[str] = []
@@ -419,7 +410,7 @@ def test_page_from_dict_refuses_an_item_without_an_id() -> None:
     ],
 )
 def test_an_item_with_an_id_and_odd_fields_is_yielded(
-    serve: Callable[[PageFor], RawServer], odd: dict[str, Any]
+    serve: Callable[[PageFor], PageServer], odd: dict[str, Any]
 ) -> None:
     server = bad_page_server(serve, training(3) | odd, last=True)
     with Client(TOKEN, base_url=server.base_url, max_retries=0) as client:
