@@ -9,6 +9,8 @@ those names are for type checking only.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "facade" / "replicate_trainings"
@@ -89,3 +91,15 @@ def test_no_module_of_the_facade_imports_itself_round_a_circle() -> None:
 def test_the_check_sees_a_circle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_importing_the_package_leaves_attrs_unloaded() -> None:
+    """`import replicate_trainings` stays cheap: the facade's classes are dataclasses, and
+    the generated client's attrs models load on first use. A fresh interpreter shows it."""
+    probe = (
+        "import sys, replicate_trainings\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'attr', 'attrs'}))"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import random
 
-import attrs
 import httpx
 
 from ._arguments import seconds
@@ -24,12 +24,12 @@ USER_AGENT = (
 )
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class ClientConfig:
     """Everything a request needs besides I/O. The token is kept out of the repr."""
 
     base_url: httpx.URL
-    token: str = attrs.field(repr=False)
+    token: str = dataclasses.field(repr=False)
     timeout: httpx.Timeout
     retry: RetryPolicy
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -37,9 +37,9 @@ class ClientConfig:
     preset_headers: bool = False
     """True when the facade made the httpx client, with `headers` as its own: requests
     then skip httpx's per-request header merge (it cost 5% of a `get`)."""
-    clock: Clock = attrs.field(default=SYSTEM_CLOCK, repr=False)
+    clock: Clock = dataclasses.field(default=SYSTEM_CLOCK, repr=False)
     """Every read of time and every sleep of the programs (tests give a manual clock)."""
-    rng: random.Random = attrs.field(factory=random.Random, repr=False, eq=False)
+    rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
     """The random source of backoff jitter (tests give a seeded one)."""
 
     @classmethod
@@ -69,7 +69,7 @@ class ClientConfig:
         max_retries: int | RetryPolicy,
         max_response_bytes: object = None,
     ) -> ClientConfig:
-        return attrs.evolve(
+        return dataclasses.replace(
             self,
             timeout=_timeout(timeout),
             retry=_retry(max_retries),
