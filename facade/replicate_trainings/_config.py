@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import random
+import sys
 
 import httpx
 
@@ -18,10 +18,8 @@ DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-USER_AGENT = (
-    f"replicate-trainings/{__version__} python/{platform.python_version()} "
-    f"httpx/{httpx.__version__}"
-)
+_PYTHON = ".".join(map(str, sys.version_info[:3]))  # platform.python_version(), sans import
+USER_AGENT = f"replicate-trainings/{__version__} python/{_PYTHON} httpx/{httpx.__version__}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
