@@ -7,12 +7,12 @@ forward at once, so a test reads exactly how long the client waited, and takes n
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import threading
 import time
 from typing import TypeVar
 
-import attrs
 from replicate_trainings import AsyncClient, Client
 
 _C = TypeVar("_C", Client, AsyncClient)
@@ -57,6 +57,6 @@ class ManualClock:
 
 def on_clock(client: _C, clock: ManualClock, seed: int = 0) -> _C:
     """`client` with its programs on `clock` and a seeded random source; returns it."""
-    config = attrs.evolve(client._config, clock=clock, rng=random.Random(seed))
+    config = dataclasses.replace(client._config, clock=clock, rng=random.Random(seed))
     client._connect(config, client._http)
     return client

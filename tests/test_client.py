@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import platform
 from collections.abc import Iterator
 
 import httpx
@@ -85,6 +86,7 @@ def test_create_sends_what_the_api_expects(client: Client, app: LocalReplicate) 
     assert sent.headers["authorization"] == f"Bearer {app.token}"
     assert sent.headers["user-agent"].startswith("replicate-trainings/")
     assert "httpx/" in sent.headers["user-agent"]
+    assert f" python/{platform.python_version()} " in sent.headers["user-agent"]
 
 
 def test_every_request_carries_the_headers_also_from_a_with_options_clone(

@@ -4,11 +4,16 @@ below it, so any module can be read (and imported) knowing only what it imports.
 The local server (`testing`) is left out: its two ways in name the `LocalReplicate` they
 serve, for the types their users see (`server.app.faults`), while the app builds them;
 those names are for type checking only.
+
+And `import replicate_trainings` leaves what it can to first use (attrs, the webhook names),
+as a fresh interpreter shows.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "facade" / "replicate_trainings"
@@ -89,3 +94,36 @@ def test_no_module_of_the_facade_imports_itself_round_a_circle() -> None:
 def test_the_check_sees_a_circle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_importing_the_package_leaves_attrs_and_webhooks_unloaded() -> None:
+    """`import replicate_trainings` stays cheap: the facade's classes are dataclasses, the
+    generated client's attrs models and the webhook names load on first use."""
+    probe = (
+        "import sys, replicate_trainings\n"
+        "print(sorted({*sys.modules, *(m.split('.')[0] for m in sys.modules)}"
+        " & {'attr', 'attrs', 'standardwebhooks', 'replicate_trainings.webhooks'}))"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
+
+
+def test_the_webhook_names_load_on_first_use_and_are_listed() -> None:
+    probe = (
+        "import sys, replicate_trainings as rt\n"
+        "assert 'replicate_trainings.webhooks' not in sys.modules\n"
+        "assert set(rt.__all__) <= set(dir(rt))\n"
+        "from replicate_trainings import verify_webhook, WebhookEvent\n"
+        "from replicate_trainings.webhooks import WebhookVerifier\n"
+        "assert rt.WebhookVerifier is WebhookVerifier and callable(verify_webhook)\n"
+        "assert WebhookEvent.__module__ == 'replicate_trainings.webhooks'\n"
+        "ns = {}\n"
+        "exec('from replicate_trainings import *', ns)\n"
+        "assert set(rt.__all__) <= set(ns)\n"
+        "try:\n"
+        "    rt.WebhookSigner\n"
+        "except AttributeError as e:\n"
+        "    print(e)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "module 'replicate_trainings' has no attribute 'WebhookSigner'"

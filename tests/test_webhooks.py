@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 import math
@@ -14,7 +15,6 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import attrs
 import httpx
 import pytest
 from replicate_trainings import Client, ReplicateError, Training, WebhookVerificationError
@@ -88,7 +88,7 @@ def test_a_valid_delivery_verifies_and_returns_the_event() -> None:
     assert event.timestamp.tzinfo is not None
     assert event.training == Training.from_dict(payloads.succeeded())
     assert event.training.succeeded
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         event.id = "other"  # type: ignore[misc]
 
 

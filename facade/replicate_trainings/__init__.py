@@ -8,6 +8,8 @@ with Client() as client:  # token from REPLICATE_API_TOKEN
     training = client.trainings.wait(training, timeout=3600)
 """
 
+from typing import TYPE_CHECKING
+
 from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -46,7 +48,24 @@ from .training import (
     TrainingStatus,
     TrainingURLs,
 )
-from .webhooks import WebhookEvent, WebhookVerifier, verify_webhook
+
+_WEBHOOK_NAMES = frozenset({"WebhookEvent", "WebhookVerifier", "verify_webhook"})
+"""Loaded from `webhooks` on first use (module `__getattr__`): most processes never verify
+a delivery, and importing it (with standardwebhooks) would cost every one of them."""
+
+if TYPE_CHECKING:
+    from .webhooks import WebhookEvent, WebhookVerifier, verify_webhook
+else:
+    # Hidden from type checkers, which then still reject a misspelt name of the package.
+    def __getattr__(name: str) -> object:
+        if name in _WEBHOOK_NAMES:
+            from . import webhooks  # noqa: PLC0415 - on first use, see _WEBHOOK_NAMES
+
+            value = getattr(webhooks, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",
@@ -87,3 +106,7 @@ __all__ = [
     "__version__",
     "verify_webhook",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WEBHOOK_NAMES})

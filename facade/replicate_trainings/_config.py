@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
-import platform
 import random
+import sys
 
-import attrs
 import httpx
 
 from ._arguments import seconds
@@ -19,18 +19,16 @@ DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-USER_AGENT = (
-    f"replicate-trainings/{__version__} python/{platform.python_version()} "
-    f"httpx/{httpx.__version__}"
-)
+_PYTHON = ".".join(map(str, sys.version_info[:3]))  # platform.python_version(), sans import
+USER_AGENT = f"replicate-trainings/{__version__} python/{_PYTHON} httpx/{httpx.__version__}"
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class ClientConfig:
     """Everything a request needs besides I/O. The token is kept out of the repr."""
 
     base_url: httpx.URL
-    token: str = attrs.field(repr=False)
+    token: str = dataclasses.field(repr=False)
     timeout: httpx.Timeout
     retry: RetryPolicy
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -38,9 +36,9 @@ class ClientConfig:
     preset_headers: bool = False
     """True when the facade made the httpx client, with `headers` as its own: requests
     then skip httpx's per-request header merge (it cost 5% of a `get`)."""
-    clock: Clock = attrs.field(default=SYSTEM_CLOCK, repr=False)
+    clock: Clock = dataclasses.field(default=SYSTEM_CLOCK, repr=False)
     """Every read of time and every sleep of the programs (tests give a manual clock)."""
-    rng: random.Random = attrs.field(factory=random.Random, repr=False, eq=False)
+    rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
     """The random source of backoff jitter (tests give a seeded one)."""
 
     @classmethod
@@ -70,7 +68,7 @@ class ClientConfig:
         max_retries: int | RetryPolicy,
         max_response_bytes: object = None,
     ) -> ClientConfig:
-        return attrs.evolve(
+        return dataclasses.replace(
             self,
             timeout=_timeout(timeout),
             retry=_retry(max_retries),

@@ -12,11 +12,11 @@ program when it stops, whatever stopped it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Generic, Never, TypeAlias, TypeVar, cast
 
-import attrs
 import httpx
 
 from . import _body, _deadline
@@ -35,7 +35,7 @@ _E_co = TypeVar("_E_co", covariant=True)
 _R = TypeVar("_R")
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Send:
     """Send one HTTP request, never following redirects (the token stays on one host).
 
@@ -46,12 +46,12 @@ class Send:
 
     method: str
     url: str
-    headers: dict[str, str] = attrs.field(repr=False)
+    headers: dict[str, str] = dataclasses.field(repr=False)
     params: dict[str, str] | None
-    content: bytes | None = attrs.field(repr=False)
+    content: bytes | None = dataclasses.field(repr=False)
     timeout: httpx.Timeout
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    acts: bool = attrs.field(default=False, kw_only=True)
+    acts: bool = dataclasses.field(default=False, kw_only=True)
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         return http.build_request(
@@ -70,7 +70,7 @@ class Send:
         return None if limit is None else time.monotonic() + limit
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Sleep:
     """Wait `seconds` on `clock` (the config's: a manual one in tests)."""
 
@@ -78,7 +78,7 @@ class Sleep:
     clock: Clock = SYSTEM_CLOCK
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Emit(Generic[_E_co]):
     value: _E_co
 

@@ -7,11 +7,11 @@ request) cannot be overridden per call.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeAlias
 
-import attrs
 import httpx
 
 from . import _arguments
@@ -41,12 +41,12 @@ CREATE_FIELDS: Final = ("destination", "input", "webhook", "webhook_events_filte
 """The body fields create() names; extra_body may add others, never these."""
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class RequestOptions:
     """What one call adds to each of its requests: headers, query parameters, a timeout."""
 
-    headers: dict[str, str] = attrs.field(factory=dict)
-    query: dict[str, str] = attrs.field(factory=dict)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    query: dict[str, str] = dataclasses.field(default_factory=dict)
     timeout: httpx.Timeout | None = None
     """None: the client's timeout."""
 
@@ -65,7 +65,7 @@ class RequestOptions:
         if self.query:
             url = str(httpx.URL(url).copy_merge_params({**(params or {}), **self.query}))
             params = None
-        return attrs.evolve(
+        return dataclasses.replace(
             send,
             url=url,
             headers=headers,

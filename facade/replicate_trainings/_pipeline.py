@@ -6,6 +6,7 @@ parsed result, raising only errors from `errors`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Never, TypeVar
 
-import attrs
 import httpx
 
 from . import errors
@@ -43,7 +43,7 @@ _STATUS_ERRORS: dict[int, type[errors.APIStatusError]] = {
 }
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Call:
     """One API call: what to send, and whether sending it twice is harmless."""
 
@@ -52,14 +52,14 @@ class Call:
     url: str
     idempotent: bool
     params: dict[str, str] | None = None
-    body: bytes | None = attrs.field(default=None, repr=False)
+    body: bytes | None = dataclasses.field(default=None, repr=False)
     options: RequestOptions = NO_OPTIONS
     """The caller's per-call options, added to every request of the call (each page too)."""
     subject: str | None = None
     """The id of the training the call is about: an answer about another one is refused."""
 
     def with_options(self, options: RequestOptions) -> Call:
-        return self if options is self.options else attrs.evolve(self, options=options)
+        return self if options is self.options else dataclasses.replace(self, options=options)
 
     @classmethod
     def from_generated(
@@ -132,7 +132,7 @@ def answer(
     while True:
         started = config.clock.monotonic()
         if deadline is not None:  # a request in flight never outlives the wait's deadline
-            send = attrs.evolve(send, timeout=_until(timeout, deadline - started))
+            send = dataclasses.replace(send, timeout=_until(timeout, deadline - started))
         response: httpx.Response | None = None
         cause: httpx.HTTPError | None = None
         try:

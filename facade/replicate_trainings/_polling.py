@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from typing import Literal, Never, overload
-
-import attrs
 
 from . import _arguments, _operations, errors
 from ._config import ClientConfig
@@ -17,7 +16,7 @@ from ._retry import is_transient
 from .training import Training
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class PollSchedule:
     """Delays between polls: `fixed` if given, else from `initial` growing by `factor` to `cap`."""
 

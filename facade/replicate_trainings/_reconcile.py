@@ -10,13 +10,13 @@ none or several, and the original error is raised, `may_have_acted` still True.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Never, TypeVar
 
-import attrs
 import httpx
 
 from . import _operations, errors
@@ -37,7 +37,7 @@ _CREATE_PATH = re.compile(r"/models/([^/]+)/([^/]+)/versions/([^/]+)/trainings$"
 _E = TypeVar("_E")
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Wanted:
     """What the create asked for, as a listed training shows it."""
 

@@ -11,9 +11,9 @@ so a library would add a dependency and still leave all of this here.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
-import attrs
 import httpx
 
 from . import errors
@@ -24,7 +24,7 @@ from ._retry_after import retry_after
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How many times to retry, and the exponential backoff with jitter between tries."""
 
@@ -33,7 +33,7 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 60.0
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
             raise TypeError(f"max_retries must be an int, not {type(self.max_retries).__name__}")
         if self.max_retries < 0:

@@ -7,11 +7,11 @@ Both build the same calls (`_operations`) and run them through the same pipeline
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, Never, Self, TypeVar
 
-import attrs
 import httpx
 
 from . import _operations
@@ -476,7 +476,7 @@ class _BaseClient(Generic[_Http, _Ops]):
         config = ClientConfig.resolve(token, base_url, timeout, max_retries, max_response_bytes)
         self._owns_http = http_client is None
         if http_client is None:
-            config = attrs.evolve(config, preset_headers=True)
+            config = dataclasses.replace(config, preset_headers=True)
             http_client = self._own_http_type(timeout=config.timeout, headers=config.headers)
         else:
             adopt(http_client)

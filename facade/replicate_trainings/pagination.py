@@ -14,6 +14,7 @@ the walk then raises ResponseParseError naming the cursor that resumes after tha
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from array import array
 from bisect import bisect_left
@@ -21,7 +22,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
-import attrs
 import httpx
 
 from ._effects import Emit, Program, stream_async, stream_sync
@@ -38,7 +38,7 @@ _ENCODED = re.compile(r"%(2e|2f|5c|25)", re.IGNORECASE)  # . / \ %
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Page:
     """One page of trainings, newest first, with cursors to its neighbours."""
 
@@ -65,7 +65,7 @@ class Page:
         return page
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class _BadItem:
     """The first item of a page that is not a training, and how many items follow it."""
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hmac
 import json
 import math
@@ -59,7 +60,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeAlias
 
-import attrs
 from standardwebhooks import Webhook
 
 from .errors import ResponseParseError, WebhookVerificationError
@@ -91,7 +91,7 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]+")
 _SECONDS = re.compile(r"[1-9][0-9]{0,14}")  # canonical whole Unix seconds
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class WebhookEvent:
     """One verified webhook delivery.
 
