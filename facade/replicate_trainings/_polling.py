@@ -49,8 +49,9 @@ def wait_deadline(config: ClientConfig, timeout: object) -> float | None:
 def watching(
     config: ClientConfig,
     training_or_id: Training | str,
+    *,
+    timeout: object,
     poll_interval: object,
-    timeout: object = None,
     options: RequestOptions = NO_OPTIONS,
 ) -> Program[Training, Training]:
     """`watch()`: emit each new state until it is terminal, or WaitTimeoutError after
@@ -65,6 +66,7 @@ def watching(
 def waiting(
     config: ClientConfig,
     training_or_id: Training | str,
+    *,
     timeout: object,
     poll_interval: object,
     options: RequestOptions = NO_OPTIONS,

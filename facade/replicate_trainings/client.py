@@ -170,7 +170,13 @@ class Trainings:
         """Yield the training each time its status or logs change, until it is terminal;
         WaitTimeoutError after `timeout` seconds (None: no limit)."""
         options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = watching(self._config, training_or_id, poll_interval, timeout, options)
+        program = watching(
+            self._config,
+            training_or_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            options=options,
+        )
         return stream_sync(program, self._http)
 
     def wait(
@@ -189,7 +195,13 @@ class Trainings:
         no request outlives `timeout` either way.
         """
         options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = waiting(self._config, training_or_id, timeout, poll_interval, options)
+        program = waiting(
+            self._config,
+            training_or_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            options=options,
+        )
         return run_sync(program, self._http)
 
 
@@ -348,7 +360,13 @@ class AsyncTrainings:
     ) -> AsyncIterator[Training]:
         """`async for` each new state until terminal; see `Trainings.watch`."""
         options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = watching(self._config, training_or_id, poll_interval, timeout, options)
+        program = watching(
+            self._config,
+            training_or_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            options=options,
+        )
         return stream_async(program, self._http)
 
     async def wait(
@@ -363,7 +381,13 @@ class AsyncTrainings:
     ) -> Training:
         """Poll until terminal and return it; see `Trainings.wait`."""
         options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = waiting(self._config, training_or_id, timeout, poll_interval, options)
+        program = waiting(
+            self._config,
+            training_or_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            options=options,
+        )
         return await run_async(program, self._http)
 
 
