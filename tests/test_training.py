@@ -247,6 +247,15 @@ def test_a_deeply_nested_input_copies_and_pickles() -> None:
     assert copy.deepcopy(training) == training
 
 
+def test_a_payload_with_values_json_cannot_carry_still_pickles() -> None:
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    training = Training.from_dict(payloads.succeeded() | {"input": {"when": moment}})
+
+    copied = pickle.loads(pickle.dumps(training))
+
+    assert copied == training and copied.input["when"] == moment
+
+
 def test_status_enum_is_the_spec_enum() -> None:
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
     enum = spec["components"]["schemas"]["TrainingStatus"]

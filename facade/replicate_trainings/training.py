@@ -56,8 +56,8 @@ class Training(TrainingShape):
         """Read one training object as the API sends it (decoded JSON).
 
         Takes any mapping; raises ResponseParseError only when it is not one or has no
-        string `id`.
-        Keeps its own copy, so what was read stays true whatever the caller does later.
+        string `id`. Keeps its own copy, so what was read stays true whatever the caller
+        does with its mapping later.
         """
         return cls._from_decoded(_copy(dict(payload)) if isinstance(payload, Mapping) else payload)
 
@@ -107,7 +107,11 @@ class Training(TrainingShape):
     def __reduce__(self) -> tuple[Any, ...]:
         # As JSON text: pickling the payload itself recurses once per level of nesting,
         # and an `input` nested a few hundred deep that json.loads accepted would fail.
-        return (_unpickle, (type(self), json.dumps(self._payload)))
+        # A payload given to from_dict with values JSON cannot carry pickles as it is.
+        try:
+            return (_unpickle, (type(self), json.dumps(self._payload)))
+        except (TypeError, ValueError):
+            return (type(self)._from_decoded, (self._payload,))
 
     def __repr__(self) -> str:
         created = self._created_at.isoformat() if self._created_at is not None else None
