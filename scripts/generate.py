@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: repo root
 from scripts import shape
@@ -63,13 +66,22 @@ def generate_into(scratch: Path, spec: Path = SPEC) -> Path:
         sys.exit(f"generation failed (exit {result.returncode}):\n{report}")
     shutil.rmtree(out / ".ruff_cache", ignore_errors=True)
     (out / "py.typed").write_text("")
-    write_shape(out / "training_shape.py", spec, env)
+    write_module(out / "training_shape.py", shape.render(shape.load(spec)), env)
+    write_module(out / "request_shape.py", shape.render_request(shape.load_request(spec)), env)
+    write_spec(out / "openapi.json", spec)
     return out
 
 
-def write_shape(path: Path, spec: Path, env: dict[str, str]) -> None:
-    """The tolerant training reader (scripts/shape.py), formatted as the generator's output is."""
-    path.write_text(shape.render(shape.load(spec)))
+def write_spec(path: Path, spec: Path) -> None:
+    """The spec itself as package data, for readers at run time (the local server validates
+    requests against its schemas); JSON, so reading it needs no YAML parser."""
+    document = yaml.safe_load(spec.read_text())
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+
+
+def write_module(path: Path, source: str, env: dict[str, str]) -> None:
+    """A module of ours (scripts/shape.py), formatted as the generator's output is."""
+    path.write_text(source)
     for hook in (["check", "--select", "F401,I", "--fix-only"], ["format"]):
         subprocess.run(
             [str(TOOLS / "ruff"), *hook, "--isolated", "--no-cache", "--quiet", str(path)],

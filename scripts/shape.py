@@ -1,8 +1,11 @@
-"""Write `training_shape.py`, the typed, tolerant reader of a training, from openapi.yaml.
+"""Write the spec-driven modules of the generated package from openapi.yaml.
 
-`make generate` runs this after openapi-python-client (scripts/generate.py): the facade's
-`Training` and the local server's renderer both take a training's fields from the module
-it writes, so a field added to the `Training` schema reaches them with no hand edit.
+`make generate` runs this after openapi-python-client (scripts/generate.py):
+- `training_shape.py`, the typed, tolerant reader of a training: the facade's `Training`
+  and the local server's renderer take a training's fields from it;
+- `request_shape.py`, the create body's fields as typed keyword parameters and a field
+  table: `create()` takes, checks and sends them, and the CLI makes an option of each.
+So a field added to either schema reaches its users with no hand edit.
 
 Each schema property becomes one typed read-only attribute, read by a few generated
 lines: no generic loop over a field table, since a listing reads every field of every
@@ -22,6 +25,7 @@ import yaml
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ROOT_SCHEMA = "Training"
+REQUEST_SCHEMA = "TrainingRequest"
 CLASS_NAMES = {"Training": "TrainingShape", "TrainingUrls": "TrainingURLs"}
 """Python names that differ from the schema's: the facade subclasses the root, and keeps
 the contract's spelling of URLs."""
@@ -56,6 +60,10 @@ class Field:
     description: str
     enum: Enum | None = None
     shape: Shape | None = None
+    items: Enum | None = None
+    """An array's item enum."""
+    text: str = ""
+    """The description as written, for help texts (`description` is one docstring line)."""
 
     @property
     def attr(self) -> str:
@@ -84,6 +92,24 @@ class Field:
             base = self.shape.name
         if self.kind in ("map", "any") or (self.required and self.kind == "str"):
             return str(base)
+        return f"{base} | None"
+
+    @property
+    def parameter(self) -> str:
+        """The type a caller passes for this field of a request (None: not sent)."""
+        base = {
+            "str": "str",
+            "datetime": "str",
+            "float": "float",
+            "int": "int",
+            "bool": "bool",
+            "map": "Mapping[str, Any]",
+            "object": "Mapping[str, Any]",
+            "enum": "str",
+            "list": "Iterable[str]" if self.items else "Iterable[Any]",
+        }.get(self.kind, "Any")
+        if self.required or base == "Any":
+            return base
         return f"{base} | None"
 
     @property
@@ -119,8 +145,48 @@ class Model:
     enums: list[Enum]
 
 
+@dataclass
+class Request:
+    """The create request's body: the fields of one object schema, in the spec's order."""
+
+    schema: str
+    description: str
+    fields: list[Field]
+
+
 def load(spec_path: Path) -> Model:
     return build(yaml.safe_load(spec_path.read_text()))
+
+
+def load_request(spec_path: Path) -> Request:
+    return build_request(yaml.safe_load(spec_path.read_text()))
+
+
+def build_request(spec: dict[str, Any]) -> Request:
+    schemas = spec["components"]["schemas"]
+    if REQUEST_SCHEMA not in schemas:
+        raise ShapeError(f"openapi.yaml has no {REQUEST_SCHEMA} schema")
+    schema = schemas[REQUEST_SCHEMA]
+    builder = _Builder(schemas)
+    required = set(schema.get("required", []))
+    fields = [
+        builder.field_of(REQUEST_SCHEMA, prop, sub, prop in required)
+        for prop, sub in schema.get("properties", {}).items()
+    ]
+    clashes = sorted({f.attr for f in fields} & RESERVED_PARAMETERS)
+    if clashes:
+        raise ShapeError(
+            f"{REQUEST_SCHEMA} has fields named as create()'s own parameters: {clashes}; "
+            "rename them in openapi-overlay.yaml"
+        )
+    return Request(REQUEST_SCHEMA, _line(schema.get("description")), fields)
+
+
+RESERVED_PARAMETERS = frozenset(
+    {"ref", "model", "version", "reconcile", "extra_body", "extra_headers", "extra_query"}
+    | {"timeout", "self", "config"}
+)
+"""create()'s own keywords: a body field may not take one of these names."""
 
 
 def build(spec: dict[str, Any]) -> Model:
@@ -181,6 +247,11 @@ class _Builder:
         return self.enums[name]
 
     def field_of(self, owner: str, prop: str, schema: dict[str, Any], required: bool) -> Field:
+        made = self._field_of(owner, prop, schema, required)
+        made.text = " ".join(str(schema.get("description") or "").split())
+        return made
+
+    def _field_of(self, owner: str, prop: str, schema: dict[str, Any], required: bool) -> Field:
         description = _line(schema.get("description"))
         nullable = bool(schema.get("nullable"))
         options = schema.get("anyOf") or schema.get("oneOf")
@@ -221,6 +292,11 @@ class _Builder:
                 nested = self.shape_of(target_name or f"{owner}{_camel(prop)}", schema)
                 return Field(prop, "object", nullable, required, description, shape=nested)
             return Field(prop, "map", nullable, required, description)
+        if kinds == "array":
+            item_name, item = self.resolve(schema.get("items") or {})
+            enum_name = item_name or f"{owner}{_camel(prop)}Item"
+            items = self.enum_of(enum_name, item) if "enum" in item else None
+            return Field(prop, "list", nullable, required, description, items=items)
         kind = {
             "string": "datetime" if schema.get("format") == "date-time" else "str",
             "number": "float",
@@ -232,6 +308,14 @@ class _Builder:
 
 
 def render(model: Model) -> str:
+    return _environment().get_template("training_shape.py.jinja").render(model=model)
+
+
+def render_request(request: Request) -> str:
+    return _environment().get_template("request_shape.py.jinja").render(request=request)
+
+
+def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         keep_trailing_newline=True,
@@ -239,7 +323,8 @@ def render(model: Model) -> str:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    return environment.get_template("training_shape.py.jinja").render(model=model)
+    environment.filters["pyrepr"] = repr
+    return environment
 
 
 def _line(text: object) -> str:
