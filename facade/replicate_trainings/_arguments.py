@@ -5,9 +5,12 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Final
 from urllib.parse import urlsplit
+
+import httpx
+from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS, BodyField
 
 from .errors import ResponseParseError
 
@@ -175,3 +178,199 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# RFC 9110 field names (tokens), and field values as h11 sends them: visible ASCII runs
+# joined by spaces or tabs, no leading or trailing whitespace, no CR, LF or NUL.
+_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(r"(?:[\x21-\x7e](?:[ \t]*[\x21-\x7e])*)?")
+_REFUSED_HEADERS: Final = {
+    "authorization": "the token is set only by the client",
+    "host": "the request goes only to the configured base URL",
+    "content-length": "the client frames the body",
+    "transfer-encoding": "the client frames the body",
+}
+
+
+def extra_body(value: object) -> dict[str, Any]:
+    """`create`'s extra body fields as plain JSON; none may be a field create names."""
+    if value is None:
+        return {}
+    fields = json_object("extra_body", value, "a mapping of body fields to values")
+    named = sorted(set(fields) & {field.name for field in TRAINING_REQUEST_FIELDS})
+    if named:
+        raise ValueError(
+            f"extra_body has {', '.join(map(repr, named))}: pass "
+            f"{'it' if len(named) == 1 else 'them'} as create()'s own argument"
+        )
+    return fields
+
+
+def headers(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"extra_headers must be a mapping of header names to values, not {type(value).__name__}"
+        )
+    headers: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, text in value.items():
+        if not isinstance(name, str):
+            raise TypeError(f"extra_headers has a key {name!r}: header names must be strings")
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"extra_headers: {name!r} is not a valid header name")
+        key = name.lower()
+        if key in _REFUSED_HEADERS:
+            raise ValueError(f"extra_headers may not set {name!r}: {_REFUSED_HEADERS[key]}")
+        if key in seen:
+            raise ValueError(f"extra_headers names {name!r} twice (header names ignore case)")
+        seen.add(key)
+        if not isinstance(text, str):
+            raise TypeError(f"extra_headers[{name!r}] must be a string, not {type(text).__name__}")
+        if not _VALUE.fullmatch(text):
+            raise ValueError(
+                f"extra_headers[{name!r}] must be printable ASCII without line breaks or "
+                f"surrounding whitespace, got {text!r}"
+            )
+        headers[name] = text
+    return headers
+
+
+def query(value: object, named: Collection[str]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"extra_query must be a mapping of parameter names to values, "
+            f"not {type(value).__name__}"
+        )
+    query: dict[str, str] = {}
+    for name, item in value.items():
+        if not isinstance(name, str):
+            raise TypeError(f"extra_query has a key {name!r}: parameter names must be strings")
+        if not name:
+            raise ValueError("extra_query has an empty parameter name")
+        encodable("a key of extra_query", name)
+        if name in named:
+            raise ValueError(f"extra_query has {name!r}: pass it as the method's own argument")
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise TypeError(
+                f"extra_query[{name!r}] must be a string or an int, not {type(item).__name__}"
+            )
+        query[name] = encodable(f"extra_query[{name!r}]", str(item))
+    return query
+
+
+def timeout(name: str, value: object) -> httpx.Timeout:
+    """Seconds, an httpx.Timeout, or None (no limit); each limit positive. `math.inf` (or any
+    limit beyond a week) is no limit too: requests send it as None (`_deadline.finite`)."""
+    if value is None:
+        return httpx.Timeout(None)
+    if isinstance(value, httpx.Timeout):
+        for limit in value.as_dict().values():
+            if limit is not None:
+                seconds(name, limit, most=math.inf)
+        return value
+    return httpx.Timeout(seconds(name, value, most=math.inf))
+
+
+def request_body(method: str, given: Mapping[str, object]) -> dict[str, Any]:
+    """The create body from its keyword arguments, each checked by its field's kind in the
+    spec (`TRAINING_REQUEST_FIELDS`) and by the stricter rule of a field this module knows.
+
+    None leaves an optional field unsent; a keyword the spec does not name is a TypeError,
+    as Python's own for a misspelt argument.
+    """
+    unknown = sorted(set(given) - _BODY_PARAMETERS)
+    if unknown:
+        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
+    body: dict[str, Any] = {}
+    for field in TRAINING_REQUEST_FIELDS:
+        value = given.get(field.parameter)
+        if value is None:
+            if field.required:
+                raise TypeError(
+                    f"{method}() missing required keyword argument: {field.parameter!r}"
+                )
+            continue
+        rule = _FIELD_RULES.get(field.name)
+        body[field.name] = rule(value, given) if rule else _of_kind(field, value)
+    return body
+
+
+def _of_kind(field: BodyField, value: object) -> Any:
+    """A body field's value checked against its kind alone, copied as plain JSON."""
+    name = field.parameter
+    expected = {
+        "str": (str,),
+        "datetime": (str,),
+        "enum": (str,),
+        "int": (int,),
+        "float": (int, float),
+        "bool": (bool,),
+    }.get(field.kind)
+    if expected is not None:
+        if not isinstance(value, expected) or (field.kind != "bool" and isinstance(value, bool)):
+            raise TypeError(f"{name} must be {_KIND_NAMES[field.kind]}, not {type(value).__name__}")
+        return _checked_json(name, value)
+    if field.kind in ("map", "object"):
+        return json_object(name, value, "a mapping")
+    if field.kind == "list":
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise TypeError(f"{name} must be a list, not {type(value).__name__}")
+        items = list(value)
+        if field.choices:
+            for item in items:
+                if item not in field.choices:
+                    raise ValueError(
+                        f"{name}: unknown value {item!r}; expected some of {list(field.choices)}"
+                    )
+        return _checked_json(name, items)
+    return _checked_json(name, value)
+
+
+def _checked_json(name: str, value: object) -> Any:
+    try:
+        return _json_value(value, name)
+    except RecursionError:
+        raise ValueError(f"{name} is nested too deeply, or contains itself") from None
+
+
+def _destination(value: object, given: Mapping[str, object]) -> str:
+    model_name("destination", value)
+    return str(value)
+
+
+def _webhook_events(value: object, given: Mapping[str, object]) -> list[str]:
+    webhook = given.get("webhook")
+    return webhook_events(value, webhook if isinstance(webhook, str) else None)
+
+
+_FIELD_RULES: Final[dict[str, Callable[[object, Mapping[str, object]], Any]]] = {
+    "destination": _destination,
+    "input": lambda value, given: training_input(value),
+    "webhook": lambda value, given: webhook_url(value),
+    "webhook_events_filter": _webhook_events,
+}
+"""Rules stricter than a field's kind, for the fields whose meaning this client knows.
+A field the spec adds later is checked by its kind alone (`_of_kind`)."""
+_BODY_PARAMETERS: Final = frozenset(field.parameter for field in TRAINING_REQUEST_FIELDS)
+_KIND_NAMES: Final = {
+    "str": "a string",
+    "datetime": "an RFC 3339 timestamp string",
+    "enum": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "True or False",
+}
+
+
+def cursor(value: object) -> str:
+    """A listing position, as a page's `next_cursor` or `previous_cursor` gives it."""
+    if not isinstance(value, str) or not value:
+        raise (TypeError if not isinstance(value, str) else ValueError)(
+            "cursor must be a non-empty string from a page's next_cursor or previous_cursor, "
+            f"got {value!r}"
+        )
+    return encodable("cursor", value)

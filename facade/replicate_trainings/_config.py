@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import random
 import sys
 
 import httpx
 
-from ._arguments import seconds
+from . import _arguments
 from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -57,7 +56,7 @@ class ClientConfig:
                 else os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
             ),
             token=_token(token if token is not None else os.environ.get("REPLICATE_API_TOKEN")),
-            timeout=_timeout(timeout),
+            timeout=_arguments.timeout("timeout", timeout),
             retry=_retry(max_retries),
             max_response_bytes=_max_response_bytes(max_response_bytes),
         )
@@ -70,7 +69,7 @@ class ClientConfig:
     ) -> ClientConfig:
         return dataclasses.replace(
             self,
-            timeout=_timeout(timeout),
+            timeout=_arguments.timeout("timeout", timeout),
             retry=_retry(max_retries),
             max_response_bytes=self.max_response_bytes
             if max_response_bytes is None
@@ -136,17 +135,3 @@ def _max_response_bytes(value: object) -> int:
     if value < 1:
         raise ValueError(f"max_response_bytes must be 1 or more, got {value}")
     return value
-
-
-def _timeout(value: object, name: str = "timeout") -> httpx.Timeout:
-    """Seconds, an httpx.Timeout, or None (no limit); each limit positive. `math.inf` (or any
-    limit beyond a week) is no limit too: requests send it as None (`_deadline.finite`)."""
-    if value is None:
-        return httpx.Timeout(None)
-    if isinstance(value, httpx.Timeout):
-        limits = value.as_dict().values()
-        for limit in limits:
-            if limit is not None:
-                seconds(name, limit, most=math.inf)
-        return value
-    return httpx.Timeout(seconds(name, value, most=math.inf))

@@ -8,14 +8,12 @@ request) cannot be overridden per call.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Collection, Mapping
-from typing import Any, Final, TypeAlias
+from typing import Final, TypeAlias, TypedDict
 
 import httpx
 
 from . import _arguments
-from ._config import _timeout
 from ._effects import Send
 
 
@@ -26,19 +24,6 @@ class _Default:
 
 DEFAULT: Final = _Default()
 """Marks an argument left out, where None has a meaning of its own (timeout=None: no limit)."""
-
-# RFC 9110 field names (tokens), and field values as h11 sends them: visible ASCII runs
-# joined by spaces or tabs, no leading or trailing whitespace, no CR, LF or NUL.
-_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(r"(?:[\x21-\x7e](?:[ \t]*[\x21-\x7e])*)?")
-_REFUSED_HEADERS: Final = {
-    "authorization": "the token is set only by the client",
-    "host": "the request goes only to the configured base URL",
-    "content-length": "the client frames the body",
-    "transfer-encoding": "the client frames the body",
-}
-CREATE_FIELDS: Final = ("destination", "input", "webhook", "webhook_events_filter")
-"""The body fields create() names; extra_body may add others, never these."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,92 +62,68 @@ class RequestOptions:
 NO_OPTIONS: Final = RequestOptions()
 
 
-def request_options(
-    timeout: object = DEFAULT,
-    extra_headers: object = None,
-    extra_query: object = None,
-    *,
-    timeout_name: str = "timeout",
-    named_query: Collection[str] = (),
+class _ExtraOptions(TypedDict, total=False):
+    extra_headers: Mapping[str, str] | None
+    """Headers added to each request (not `Authorization`, `Host` or framing headers)."""
+    extra_query: Mapping[str, str | int] | None
+    """Query parameters added to each request."""
+
+
+class CallOptions(_ExtraOptions, total=False):
+    """The options every method takes, checked before anything is sent.
+
+    A new option is one entry here (or in `PollOptions`) and one line in
+    `request_options`, where it takes effect; every method of every client gets it.
+    """
+
+    timeout: float | httpx.Timeout | None
+    """This call's requests' deadline, as the client's `timeout` (None: no limit)."""
+
+
+class PollOptions(_ExtraOptions, total=False):
+    """The options of `watch()` and `wait()`, whose own `timeout` bounds the whole poll."""
+
+    request_timeout: float | httpx.Timeout | None
+    """Each poll's request deadline, as the client's `timeout` (None: no limit)."""
+
+
+_CALL_OPTIONS: Final = CallOptions.__optional_keys__
+_POLL_OPTIONS: Final = PollOptions.__optional_keys__
+
+
+def call_options(
+    method: str, given: Mapping[str, object], *, named_query: Collection[str] = ()
 ) -> RequestOptions:
-    """The checked options of one call. `named_query`: parameters the method names itself."""
-    if timeout is DEFAULT and extra_headers is None and extra_query is None:
+    """The checked `CallOptions` of one call; `method` names it in errors. `named_query`:
+    query parameters the method names itself, which extra_query may not repeat."""
+    return _request_options(method, given, _CALL_OPTIONS, "timeout", named_query)
+
+
+def poll_options(method: str, given: Mapping[str, object]) -> RequestOptions:
+    """The checked `PollOptions` of one `watch()` or `wait()`."""
+    return _request_options(method, given, _POLL_OPTIONS, "request_timeout", ())
+
+
+def _request_options(
+    method: str,
+    given: Mapping[str, object],
+    known: frozenset[str],
+    timeout_name: str,
+    named_query: Collection[str],
+) -> RequestOptions:
+    if not given:
         return NO_OPTIONS
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
+    timeout = given.get(timeout_name, DEFAULT)
     return RequestOptions(
-        headers=_headers(extra_headers),
-        query=_query(extra_query, named_query),
-        timeout=None if isinstance(timeout, _Default) else _timeout(timeout, timeout_name),
+        headers=_arguments.headers(given.get("extra_headers")),
+        query=_arguments.query(given.get("extra_query"), named_query),
+        timeout=None
+        if isinstance(timeout, _Default)
+        else _arguments.timeout(timeout_name, timeout),
     )
-
-
-def extra_body(value: object) -> dict[str, Any]:
-    """`create`'s extra body fields as plain JSON; none may be a field create names."""
-    if value is None:
-        return {}
-    fields = _arguments.json_object("extra_body", value, "a mapping of body fields to values")
-    named = sorted(set(fields) & set(CREATE_FIELDS))
-    if named:
-        raise ValueError(
-            f"extra_body has {', '.join(map(repr, named))}: pass "
-            f"{'it' if len(named) == 1 else 'them'} as create()'s own argument"
-        )
-    return fields
-
-
-def _headers(value: object) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise TypeError(
-            f"extra_headers must be a mapping of header names to values, not {type(value).__name__}"
-        )
-    headers: dict[str, str] = {}
-    seen: set[str] = set()
-    for name, text in value.items():
-        if not isinstance(name, str):
-            raise TypeError(f"extra_headers has a key {name!r}: header names must be strings")
-        if not _NAME.fullmatch(name):
-            raise ValueError(f"extra_headers: {name!r} is not a valid header name")
-        key = name.lower()
-        if key in _REFUSED_HEADERS:
-            raise ValueError(f"extra_headers may not set {name!r}: {_REFUSED_HEADERS[key]}")
-        if key in seen:
-            raise ValueError(f"extra_headers names {name!r} twice (header names ignore case)")
-        seen.add(key)
-        if not isinstance(text, str):
-            raise TypeError(f"extra_headers[{name!r}] must be a string, not {type(text).__name__}")
-        if not _VALUE.fullmatch(text):
-            raise ValueError(
-                f"extra_headers[{name!r}] must be printable ASCII without line breaks or "
-                f"surrounding whitespace, got {text!r}"
-            )
-        headers[name] = text
-    return headers
-
-
-def _query(value: object, named: Collection[str]) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise TypeError(
-            f"extra_query must be a mapping of parameter names to values, "
-            f"not {type(value).__name__}"
-        )
-    query: dict[str, str] = {}
-    for name, item in value.items():
-        if not isinstance(name, str):
-            raise TypeError(f"extra_query has a key {name!r}: parameter names must be strings")
-        if not name:
-            raise ValueError("extra_query has an empty parameter name")
-        _arguments.encodable("a key of extra_query", name)
-        if name in named:
-            raise ValueError(f"extra_query has {name!r}: pass it as the method's own argument")
-        if isinstance(item, bool) or not isinstance(item, str | int):
-            raise TypeError(
-                f"extra_query[{name!r}] must be a string or an int, not {type(item).__name__}"
-            )
-        query[name] = _arguments.encodable(f"extra_query[{name!r}]", str(item))
-    return query
 
 
 TimeoutOption: TypeAlias = float | httpx.Timeout | _Default | None

@@ -1,4 +1,4 @@
-"""`watch()` and `wait()`: poll a training until it is over, backing off as it runs long."""
+"""Polling a training until it is over, backing off as it runs long: `watch()` and `wait()`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import math
 from collections.abc import Iterator
 from typing import Literal, Never, overload
 
-from . import _arguments, _operations, errors
+from . import _arguments, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
-from ._options import NO_OPTIONS, RequestOptions
 from ._pipeline import Call, request
 from ._retry import is_transient
 from .training import Training
@@ -44,40 +43,6 @@ def wait_deadline(config: ClientConfig, timeout: object) -> float | None:
         return None
     limit = _arguments.seconds("timeout", timeout, allow_zero=True, most=math.inf)
     return config.clock.monotonic() + limit
-
-
-def watching(
-    config: ClientConfig,
-    training_or_id: Training | str,
-    *,
-    timeout: object,
-    poll_interval: object,
-    options: RequestOptions = NO_OPTIONS,
-) -> Program[Training, Training]:
-    """`watch()`: emit each new state until it is terminal, or WaitTimeoutError after
-    `timeout`. Arguments are checked now; `options` go with every poll."""
-    training_id, known = _operations.training_id_of(training_or_id)
-    schedule = PollSchedule.from_interval(poll_interval)
-    deadline = wait_deadline(config, timeout)
-    get = _operations.get(config, training_id).with_options(options)
-    return poll(config, get, known, schedule, deadline=deadline, emit=True)
-
-
-def waiting(
-    config: ClientConfig,
-    training_or_id: Training | str,
-    *,
-    timeout: object,
-    poll_interval: object,
-    options: RequestOptions = NO_OPTIONS,
-) -> Program[Never, Training]:
-    """`wait()`: the terminal state, or WaitTimeoutError. Arguments are checked now;
-    `options` go with every poll."""
-    training_id, known = _operations.training_id_of(training_or_id)
-    schedule = PollSchedule.from_interval(poll_interval)
-    deadline = wait_deadline(config, timeout)
-    get = _operations.get(config, training_id).with_options(options)
-    return poll(config, get, known, schedule, deadline=deadline)
 
 
 @overload

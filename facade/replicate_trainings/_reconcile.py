@@ -11,18 +11,15 @@ none or several, and the original error is raised, `may_have_acted` still True.
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Never, TypeVar
 
 import httpx
 
-from . import _operations, errors
+from . import errors
 from ._config import ClientConfig
 from ._effects import Emit, Program
-from ._options import RequestOptions
 from ._pipeline import Call, request
 from .pagination import Page, walk
 from .training import Training
@@ -31,8 +28,6 @@ CLOCK_SKEW = 60.0
 """Seconds the server's clock may run behind this machine's and a match still count."""
 MAX_PAGES = 5
 """Pages of the newest trainings looked through at most (500 trainings)."""
-
-_CREATE_PATH = re.compile(r"/models/([^/]+)/([^/]+)/versions/([^/]+)/trainings$")
 
 _E = TypeVar("_E")
 
@@ -45,17 +40,9 @@ class Wanted:
     version: str
     input: Any
     destination: str | None
-
-    @classmethod
-    def from_call(cls, call: Call) -> Wanted:
-        """Read from the request as sent: the model and version from its path, the rest
-        from its JSON body."""
-        found = _CREATE_PATH.search(httpx.URL(call.url).path)
-        if found is None or call.body is None:  # pragma: no cover - _operations.create's shape
-            raise ValueError(f"not a create call: {call.method} {call.url}")
-        owner, name, version = found.groups()
-        body = json.loads(call.body)
-        return cls(f"{owner}/{name}", version, body.get("input"), body.get("destination"))
+    listing: Call
+    """The first page of the newest trainings, with the create's headers and timeout (a
+    proxy may need a tenant header)."""
 
     def made(self, training: Training, since: datetime) -> bool:
         """True if `training` could be the one this create made (created at `since` or later).
@@ -74,19 +61,18 @@ class Wanted:
         return self.destination is None or destination in (None, self.destination)
 
 
-def creating(config: ClientConfig, call: Call, *, reconcile: bool) -> Program[Never, Training]:
-    """Send the create once; if it may have acted and `reconcile`, look for what it made."""
+def creating(config: ClientConfig, call: Call, wanted: Wanted) -> Program[Never, Training]:
+    """Send the create once; if it may have acted, look for what it made."""
     sent_at = config.clock.time()
     try:
         return (yield from request(config, call, Training._from_decoded))
     except errors.ReplicateError as failure:
-        if not (reconcile and failure.may_have_acted):
+        if not failure.may_have_acted:
             raise
         original = failure
-    wanted = Wanted.from_call(call)
     since = datetime.fromtimestamp(sent_at - CLOCK_SKEW, UTC)
     try:
-        matches = yield from _newest_matching(config, wanted, since, call.options)
+        matches = yield from _newest_matching(config, wanted, since)
     except errors.ReplicateError as listing_failed:
         original.add_note(f"reconcile: listing the newest trainings failed: {listing_failed}")
         raise original  # noqa: B904 - the create's error, with the listing's as its context
@@ -101,10 +87,9 @@ def creating(config: ClientConfig, call: Call, *, reconcile: bool) -> Program[Ne
 
 
 def _newest_matching(
-    config: ClientConfig, wanted: Wanted, since: datetime, options: RequestOptions
+    config: ClientConfig, wanted: Wanted, since: datetime
 ) -> Program[Never, list[Training]]:
-    """The trainings among the newest that `wanted` could have made, newest first; the
-    listing carries the create's headers and timeout (a proxy may need a tenant header)."""
+    """The trainings among the newest that `wanted` could have made, newest first."""
     matches: list[Training] = []
     pages = 0
 
@@ -116,9 +101,7 @@ def _newest_matching(
         reached = bool(oldest) and min(oldest) < since  # older pages were made before it
         return not reached and pages < MAX_PAGES
 
-    listing = RequestOptions(headers=options.headers, timeout=options.timeout)
-    first = _operations.list_first_page(config, None).with_options(listing)
-    yield from _inside(walk(config, first), take)
+    yield from _inside(walk(config, wanted.listing), take)
     return matches
 
 

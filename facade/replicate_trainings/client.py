@@ -1,16 +1,18 @@
 """`Client` and `AsyncClient`: the entry points, with `client.trainings.<operation>()`.
 
-Both build the same calls (`_operations`) and run them through the same pipeline
-(`_pipeline`, `_polling`, `pagination`); only the driver differs (`_effects`).
+Each method is a view of one operation of `_operations` (its parameters, docstring and
+checks): blocking, asyncio or with the raw response, only the driver that runs it
+differs (`_effects`).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
-from typing import Any, Generic, Never, Self, TypeVar
+from typing import Any, Concatenate, Generic, Never, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -19,22 +21,19 @@ from ._config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TI
 from ._connections import OwnAsyncClient, OwnClient, adopt
 from ._effects import Program, run_async, run_sync, stream_async, stream_sync
 from ._loops import check_loop
-from ._options import (
-    DEFAULT,
-    Headers,
-    Query,
-    RequestOptions,
-    TimeoutOption,
-    _Default,
-    request_options,
-)
-from ._pipeline import Call, request, request_raw
-from ._polling import waiting, watching
+from ._operations import TrainingCall, answer, raw_answer
+from ._options import DEFAULT, _Default
+from ._pipeline import Call
 from ._raw import RawResponse
-from ._reconcile import creating
 from ._retry import RetryPolicy
 from .pagination import AsyncPager, Pager
 from .training import Training
+
+_P = ParamSpec("_P")
+_D = TypeVar("_D")
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+_Http = TypeVar("_Http", httpx.Client, httpx.AsyncClient)
 
 __all__ = [
     "AsyncClient",
@@ -46,426 +45,158 @@ __all__ = [
 ]
 
 
-def _training(config: ClientConfig, call: Call) -> Program[Never, Training]:
-    """Send `call`; its answer parsed as a Training."""
-    return request(config, call, Training._from_decoded)
+def _view(
+    describe: Callable[Concatenate[ClientConfig, _P], _D],
+    drive: Callable[[Any, ClientConfig, _D], _T],
+) -> Callable[Concatenate[Any, _P], _T]:
+    """A method of a client's `trainings`: the operation `describe` (its parameters,
+    docstring and checks, run when called), then `drive` with the client's connections."""
+
+    def method(self: _Operations[Any], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return drive(self._http, self._config, describe(self._config, *args, **kwargs))
+
+    return _described(method, describe)
 
 
-def _flag(reconcile: object) -> bool:
-    if not isinstance(reconcile, bool):
-        raise TypeError(f"reconcile must be True or False, not {type(reconcile).__name__}")
-    return reconcile
+def _async_view(
+    describe: Callable[Concatenate[ClientConfig, _P], _D],
+    drive: Callable[[Any, ClientConfig, _D], Awaitable[_T]],
+) -> Callable[Concatenate[Any, _P], Coroutine[Any, Any, _T]]:
+    """As `_view`, for a coroutine method: `await client.trainings.get(...)`."""
+
+    async def method(self: _Operations[Any], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return await drive(self._http, self._config, describe(self._config, *args, **kwargs))
+
+    return _described(method, describe)
 
 
-def _raw_training(config: ClientConfig, call: Call) -> Program[Never, RawResponse[Training]]:
-    """Send `call`; its answer beside the Training parsed from it."""
-    return request_raw(config, call, Training._from_decoded)
+def _described(method: _F, describe: Callable[..., object]) -> _F:
+    """`method` as help() and IDEs should show it: the operation's name, docstring and
+    signature, with `self` where the operation takes the client's config."""
+    signature = inspect.signature(describe)
+    parameters = [*signature.parameters.values()][1:]
+    method.__name__ = method.__qualname__ = describe.__name__
+    method.__doc__ = describe.__doc__
+    method.__module__ = __name__
+    self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    method.__signature__ = signature.replace(parameters=[self, *parameters])  # type: ignore[attr-defined]
+    return method
 
 
-class Trainings:
+# The drivers: what each kind of method does with what its operation described.
+
+
+def _run(http: httpx.Client, config: ClientConfig, described: TrainingCall) -> Training:
+    return run_sync(answer(config, described), http)
+
+
+def _run_raw(
+    http: httpx.Client, config: ClientConfig, described: TrainingCall
+) -> RawResponse[Training]:
+    return run_sync(raw_answer(config, described), http)
+
+
+async def _arun(http: httpx.AsyncClient, config: ClientConfig, described: TrainingCall) -> Training:
+    return await run_async(answer(config, described), http)
+
+
+async def _arun_raw(
+    http: httpx.AsyncClient, config: ClientConfig, described: TrainingCall
+) -> RawResponse[Training]:
+    return await run_async(raw_answer(config, described), http)
+
+
+def _pages(http: httpx.Client, config: ClientConfig, first: Call) -> Pager:
+    return Pager(http, config, first)
+
+
+def _apages(http: httpx.AsyncClient, config: ClientConfig, first: Call) -> AsyncPager:
+    return AsyncPager(http, config, first)
+
+
+def _result(http: httpx.Client, config: ClientConfig, program: Program[Never, _T]) -> _T:
+    return run_sync(program, http)
+
+
+async def _aresult(
+    http: httpx.AsyncClient, config: ClientConfig, program: Program[Never, _T]
+) -> _T:
+    return await run_async(program, http)
+
+
+def _stream(
+    http: httpx.Client, config: ClientConfig, program: Program[Training, Training]
+) -> Iterator[Training]:
+    return stream_sync(program, http)
+
+
+def _astream(
+    http: httpx.AsyncClient, config: ClientConfig, program: Program[Training, Training]
+) -> AsyncIterator[Training]:
+    return stream_async(program, http)
+
+
+class _Operations(Generic[_Http]):
+    """The config and connections a client's `trainings` runs its operations with."""
+
+    def __init__(self, config: ClientConfig, http: _Http) -> None:
+        self._config: ClientConfig = config
+        self._http: _Http = http
+
+
+class Trainings(_Operations[httpx.Client]):
     """The training operations, blocking. Reach it as `client.trainings`.
 
-    Every method takes per-call options: `timeout` (per request, as the client's; for
-    `watch` and `wait` the whole poll's deadline, with `request_timeout` per request),
-    `extra_headers`, `extra_query`, and on `create` `extra_body`.
+    Every method takes per-call options (`CallOptions`): `timeout` (per request, as the
+    client's), `extra_headers`, `extra_query`; `watch` and `wait` take `PollOptions`, with
+    `request_timeout` per request since their `timeout` bounds the whole poll.
     """
 
-    def __init__(self, config: ClientConfig, http: httpx.Client) -> None:
-        self._config, self._http = config, http
+    create = _view(_operations.create, _run)
+    get = _view(_operations.get, _run)
+    cancel = _view(_operations.cancel, _run)
+    list = _view(_operations.list, _pages)
+    watch = _view(_operations.watch, _stream)
+    wait = _view(_operations.wait, _result)
 
     @property
     def with_raw_response(self) -> TrainingsWithRawResponse:
         """`create`, `get` and `cancel` returning a `RawResponse` (status, headers, parse())."""
         return TrainingsWithRawResponse(self._config, self._http)
 
-    def create(
-        self,
-        ref: str | None = None,
-        *,
-        model: str | None = None,
-        version: str | None = None,
-        destination: str,
-        input: Mapping[str, Any],
-        webhook: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        reconcile: bool = False,
-    ) -> Training:
-        """Start a training of `ref` ('owner/name:version', or model= and version=).
 
-        Retried only when the server certainly did not act (429, no connection made), so
-        it never starts a second paid training; other failures set `may_have_acted`.
-        `reconcile=True` then looks among the newest trainings for the one it made.
-        `extra_body` adds body fields the named arguments do not cover.
-        """
-        call = _operations.create(
-            self._config,
-            ref=ref,
-            model=model,
-            version=version,
-            destination=destination,
-            input=input,
-            webhook=webhook,
-            webhook_events_filter=webhook_events_filter,
-            extra_body=extra_body,
-        ).with_options(request_options(timeout, extra_headers, extra_query))
-        return run_sync(creating(self._config, call, reconcile=_flag(reconcile)), self._http)
-
-    def get(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-        """The current state of a training."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.get(self._config, training_id).with_options(options)
-        return run_sync(_training(self._config, call), self._http)
-
-    def cancel(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-        """Cancel a training; a finished one comes back unchanged."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.cancel(self._config, training_id).with_options(options)
-        return run_sync(_training(self._config, call), self._http)
-
-    def list(
-        self,
-        *,
-        cursor: str | None = None,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Pager:
-        """Every training, newest first, fetched a page at a time as you iterate.
-
-        `cursor` resumes from a page's `next_cursor` (or walks back with `previous_cursor`).
-        The options go with every page's request.
-        """
-        options = _list_options(timeout, extra_headers, extra_query)
-        first = _operations.list_first_page(self._config, cursor).with_options(options)
-        return Pager(self._http, self._config, first)
-
-    def watch(
-        self,
-        training_or_id: Training | str,
-        *,
-        timeout: float | None = None,
-        poll_interval: float | None = None,
-        request_timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Iterator[Training]:
-        """Yield the training each time its status or logs change, until it is terminal;
-        WaitTimeoutError after `timeout` seconds (None: no limit)."""
-        options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = watching(
-            self._config,
-            training_or_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            options=options,
-        )
-        return stream_sync(program, self._http)
-
-    def wait(
-        self,
-        training_or_id: Training | str,
-        *,
-        timeout: float | None = None,
-        poll_interval: float | None = None,
-        request_timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-        """Poll until the training is terminal and return it; WaitTimeoutError after `timeout`.
-
-        `request_timeout` bounds each poll's request (the client's timeout if left out);
-        no request outlives `timeout` either way.
-        """
-        options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = waiting(
-            self._config,
-            training_or_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            options=options,
-        )
-        return run_sync(program, self._http)
-
-
-class TrainingsWithRawResponse:
+class TrainingsWithRawResponse(_Operations[httpx.Client]):
     """`client.trainings.with_raw_response`: the HTTP answer beside the parsed `Training`."""
 
-    def __init__(self, config: ClientConfig, http: httpx.Client) -> None:
-        self._config, self._http = config, http
-
-    def create(
-        self,
-        ref: str | None = None,
-        *,
-        model: str | None = None,
-        version: str | None = None,
-        destination: str,
-        input: Mapping[str, Any],
-        webhook: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RawResponse[Training]:
-        """`Trainings.create`, with the HTTP answer."""
-        call = _operations.create(
-            self._config,
-            ref=ref,
-            model=model,
-            version=version,
-            destination=destination,
-            input=input,
-            webhook=webhook,
-            webhook_events_filter=webhook_events_filter,
-            extra_body=extra_body,
-        ).with_options(request_options(timeout, extra_headers, extra_query))
-        return run_sync(_raw_training(self._config, call), self._http)
-
-    def get(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> RawResponse[Training]:
-        """`Trainings.get`, with the HTTP answer."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.get(self._config, training_id).with_options(options)
-        return run_sync(_raw_training(self._config, call), self._http)
-
-    def cancel(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> RawResponse[Training]:
-        """`Trainings.cancel`, with the HTTP answer."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.cancel(self._config, training_id).with_options(options)
-        return run_sync(_raw_training(self._config, call), self._http)
+    create = _view(_operations.create, _run_raw)
+    get = _view(_operations.get, _run_raw)
+    cancel = _view(_operations.cancel, _run_raw)
 
 
-class AsyncTrainings:
-    """The training operations, for asyncio. Reach it as `client.trainings`."""
+class AsyncTrainings(_Operations[httpx.AsyncClient]):
+    """The training operations, for asyncio. Reach it as `client.trainings`; see `Trainings`."""
 
-    def __init__(self, config: ClientConfig, http: httpx.AsyncClient) -> None:
-        self._config, self._http = config, http
+    create = _async_view(_operations.create, _arun)
+    get = _async_view(_operations.get, _arun)
+    cancel = _async_view(_operations.cancel, _arun)
+    list = _view(_operations.list, _apages)
+    watch = _view(_operations.watch, _astream)
+    wait = _async_view(_operations.wait, _aresult)
 
     @property
     def with_raw_response(self) -> AsyncTrainingsWithRawResponse:
         """`create`, `get` and `cancel` returning a `RawResponse`; see `Trainings`."""
         return AsyncTrainingsWithRawResponse(self._config, self._http)
 
-    async def create(
-        self,
-        ref: str | None = None,
-        *,
-        model: str | None = None,
-        version: str | None = None,
-        destination: str,
-        input: Mapping[str, Any],
-        webhook: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        reconcile: bool = False,
-    ) -> Training:
-        """Start a training; see `Trainings.create`."""
-        call = _operations.create(
-            self._config,
-            ref=ref,
-            model=model,
-            version=version,
-            destination=destination,
-            input=input,
-            webhook=webhook,
-            webhook_events_filter=webhook_events_filter,
-            extra_body=extra_body,
-        ).with_options(request_options(timeout, extra_headers, extra_query))
-        program = creating(self._config, call, reconcile=_flag(reconcile))
-        return await run_async(program, self._http)
 
-    async def get(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-        """The current state of a training."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.get(self._config, training_id).with_options(options)
-        return await run_async(_training(self._config, call), self._http)
-
-    async def cancel(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-        """Cancel a training; a finished one comes back unchanged."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.cancel(self._config, training_id).with_options(options)
-        return await run_async(_training(self._config, call), self._http)
-
-    def list(
-        self,
-        *,
-        cursor: str | None = None,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> AsyncPager:
-        """Every training, newest first, for `async for`; see `Trainings.list`."""
-        options = _list_options(timeout, extra_headers, extra_query)
-        first = _operations.list_first_page(self._config, cursor).with_options(options)
-        return AsyncPager(self._http, self._config, first)
-
-    def watch(
-        self,
-        training_or_id: Training | str,
-        *,
-        timeout: float | None = None,
-        poll_interval: float | None = None,
-        request_timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> AsyncIterator[Training]:
-        """`async for` each new state until terminal; see `Trainings.watch`."""
-        options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = watching(
-            self._config,
-            training_or_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            options=options,
-        )
-        return stream_async(program, self._http)
-
-    async def wait(
-        self,
-        training_or_id: Training | str,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109 - the contract's name, a wait deadline
-        poll_interval: float | None = None,
-        request_timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-        """Poll until terminal and return it; see `Trainings.wait`."""
-        options = _poll_options(request_timeout, extra_headers, extra_query)
-        program = waiting(
-            self._config,
-            training_or_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            options=options,
-        )
-        return await run_async(program, self._http)
-
-
-class AsyncTrainingsWithRawResponse:
+class AsyncTrainingsWithRawResponse(_Operations[httpx.AsyncClient]):
     """`client.trainings.with_raw_response` on AsyncClient; see `TrainingsWithRawResponse`."""
 
-    def __init__(self, config: ClientConfig, http: httpx.AsyncClient) -> None:
-        self._config, self._http = config, http
-
-    async def create(
-        self,
-        ref: str | None = None,
-        *,
-        model: str | None = None,
-        version: str | None = None,
-        destination: str,
-        input: Mapping[str, Any],
-        webhook: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RawResponse[Training]:
-        """`AsyncTrainings.create`, with the HTTP answer."""
-        call = _operations.create(
-            self._config,
-            ref=ref,
-            model=model,
-            version=version,
-            destination=destination,
-            input=input,
-            webhook=webhook,
-            webhook_events_filter=webhook_events_filter,
-            extra_body=extra_body,
-        ).with_options(request_options(timeout, extra_headers, extra_query))
-        return await run_async(_raw_training(self._config, call), self._http)
-
-    async def get(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> RawResponse[Training]:
-        """`AsyncTrainings.get`, with the HTTP answer."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.get(self._config, training_id).with_options(options)
-        return await run_async(_raw_training(self._config, call), self._http)
-
-    async def cancel(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,  # noqa: ASYNC109 - per request, as on Trainings
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> RawResponse[Training]:
-        """`AsyncTrainings.cancel`, with the HTTP answer."""
-        options = request_options(timeout, extra_headers, extra_query)
-        call = _operations.cancel(self._config, training_id).with_options(options)
-        return await run_async(_raw_training(self._config, call), self._http)
+    create = _async_view(_operations.create, _arun_raw)
+    get = _async_view(_operations.get, _arun_raw)
+    cancel = _async_view(_operations.cancel, _arun_raw)
 
 
-def _list_options(timeout: object, extra_headers: object, extra_query: object) -> RequestOptions:
-    return request_options(timeout, extra_headers, extra_query, named_query=("cursor",))
-
-
-def _poll_options(
-    request_timeout: object, extra_headers: object, extra_query: object
-) -> RequestOptions:
-    return request_options(
-        request_timeout, extra_headers, extra_query, timeout_name="request_timeout"
-    )
-
-
-_Http = TypeVar("_Http", httpx.Client, httpx.AsyncClient)
 _Ops = TypeVar("_Ops", Trainings, AsyncTrainings)
 
 

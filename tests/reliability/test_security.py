@@ -203,7 +203,7 @@ def test_the_token_never_shows_in_debug_logs_reprs_or_errors(
 def _get_call(c: Client, training_id: str) -> Any:
     from replicate_trainings import _operations
 
-    return _operations.get(c._config, training_id)
+    return _operations.get(c._config, training_id).call
 
 
 @pytest.mark.local_replicate(token=SECRET)
