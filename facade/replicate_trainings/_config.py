@@ -11,6 +11,7 @@ import sys
 import httpx
 
 from ._arguments import seconds
+from ._body import ACCEPT_ENCODING
 from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -83,6 +84,7 @@ class ClientConfig:
             "Authorization": f"Bearer {self.token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
 
     def url(self, path: str) -> str:
