@@ -53,13 +53,12 @@ def change(d: Difference, added_properties: Iterable[str]) -> Change:
                 )
             return Change(f"{ident}-removed", True, f"{d.label}: {summary}")
         required = d.required and (in_request or d.aspect.endswith("parameter"))
-        kind = ("required " if d.required else "optional ") if d.aspect != d.label else ""
+        optional = not d.aspect.startswith(("enum value", "response", "operation", "items"))
+        kind = ("required " if d.required else "optional ") if optional else ""
         noun = "field" if d.aspect == "property" else d.aspect
-        if d.aspect.startswith(("enum value", "response", "operation")):
-            kind = ""
         breaking = required or d.aspect == "items"
         why = " (callers must now send it)" if required else ""
-        return Change(f"{ident}-added", breaking, f"{d.label}: new {kind} {noun}{why}")
+        return Change(f"{ident}-added", breaking, f"{d.label}: new {kind}{noun}{why}")
     was, now = d.ours, d.upstream
     summary = f"{d.label}: {d.aspect} changed from {was} to {now}"
     if d.aspect.endswith("required"):

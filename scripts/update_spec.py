@@ -503,7 +503,8 @@ def run(args: argparse.Namespace) -> int:
         new = render(curate(extracted, load(OVERLAY)))
     except DeviationConflict:  # say what upstream changed, beside the deviation it broke
         raw = classify(extract(load(RECORDED)), extracted)
-        print(refusal([c for c in raw if c.breaking], args.upstream), file=sys.stderr)
+        if breaking := [change for change in raw if change.breaking]:
+            print(refusal(breaking, args.upstream), file=sys.stderr)
         raise
     spec = parse_yaml(new)
     base = args.base if args.base.exists() else None
