@@ -246,9 +246,11 @@ def short(breakage: str) -> str:
     return breakage.partition(":")[0].rpartition(".")[2]
 
 
-def snapshot(path: Path = SNAPSHOT, search: tuple[Path, ...] = SEARCH) -> int:
+def snapshot(
+    path: Path = SNAPSHOT, search: tuple[Path, ...] = SEARCH, version_file: Path = VERSION
+) -> int:
     """Re-take the snapshot at the current version."""
-    document = {"version": version_of(), "api": public_api(search)}
+    document = {"version": version_of(version_file), "api": public_api(search)}
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in document["api"].items()
@@ -289,9 +291,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "command", nargs="?", default="check", choices=["check", "snapshot", "release"]
     )
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the checkout to check (default: this one)"
+    )
     args = parser.parse_args(argv)
+    root: Path = args.root
+    files = {
+        "snapshot": root / SNAPSHOT.relative_to(ROOT),
+        "version_file": root / VERSION.relative_to(ROOT),
+        "changelog": root / CHANGELOG.relative_to(ROOT),
+    }
+    search = (root / "facade", root / "generated")
     try:
-        return {"check": check, "snapshot": snapshot, "release": release}[args.command]()
+        if args.command == "check":
+            return check(search=search, **files)
+        if args.command == "release":
+            return release(**files)
+        return snapshot(files["snapshot"], search, files["version_file"])
     except CheckError as error:
         print(f"api-check: error: {error}", file=sys.stderr)
         return 2
