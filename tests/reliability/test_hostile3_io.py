@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import socket
+import threading
 import tracemalloc
 import zlib
+from collections.abc import Iterator
 from functools import cache
 
 import pytest
-from replicate_trainings import AsyncClient, Client, ResponseParseError
+from replicate_trainings import APIConnectionError, AsyncClient, Client, ResponseParseError
 
 from tests.rawserver import head, raw_server
 
@@ -115,3 +117,137 @@ def test_an_encoding_the_client_did_not_ask_for_is_unreadable() -> None:
         pytest.raises(ResponseParseError, match="'br'"),
     ):
         c.trainings.get(ID)
+
+
+# Plain HTTP: the token crosses no network in clear text, and never goes to a proxy.
+
+
+@pytest.mark.parametrize("kind", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    "base", ["http://example.com/v1", "http://10.0.0.8/v1", "http://api.replicate.com/v1"]
+)
+def test_a_plain_http_base_url_to_another_machine_is_refused(kind: type, base: str) -> None:
+    with pytest.raises(ValueError, match="allow_insecure_http=True"):
+        kind("r8_test", base_url=base)
+    assert kind("r8_test", base_url=base, allow_insecure_http=True) is not None
+
+
+def test_a_plain_http_base_url_from_the_environment_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REPLICATE_BASE_URL", "http://example.com/v1")
+    with pytest.raises(ValueError, match="clear text"):
+        Client("r8_test")
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "http://127.0.0.1:8000/v1",
+        "http://127.8.9.10/v1",
+        "http://[::1]:8000/v1",
+        "http://localhost:8000/v1",
+        "http://api.localhost/v1",
+        "http://replicate.test/v1",
+        "https://example.com/v1",
+    ],
+)
+def test_plain_http_to_this_machine_or_a_test_name_and_https_are_allowed(base: str) -> None:
+    Client("r8_test", base_url=base).close()
+
+
+def test_allow_insecure_http_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="allow_insecure_http"):
+        Client("r8_test", base_url="http://example.com/v1", allow_insecure_http="yes")  # type: ignore[arg-type]
+
+
+class ProxyCatcher:
+    """A listening socket on 127.0.0.1 standing in for a proxy: it records every
+    connection's first bytes and closes it."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._catch, daemon=True)
+        self._thread.start()
+
+    def _catch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(2)
+                try:
+                    self.received.append(connection.recv(65536))
+                except OSError:
+                    self.received.append(b"")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._listener.close()
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProxyCatcher]:
+    catcher = ProxyCatcher()
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, catcher.url)
+    yield catcher
+    catcher.close()
+
+
+def answer_training(connection: socket.socket, request: bytes) -> None:
+    body = b'{"id": "abc123", "status": "starting"}'
+    connection.sendall(head(Content_Length=str(len(body)), Connection="close") + body)
+
+
+def test_a_loopback_http_server_is_reached_directly_never_through_a_proxy(
+    proxy: ProxyCatcher,
+) -> None:
+    with raw_server(answer_training) as url, Client("r8_test", base_url=url, max_retries=0) as c:
+        assert c.trainings.get(ID).id == ID
+    assert proxy.received == []
+
+
+@pytest.mark.anyio
+async def test_a_loopback_http_server_is_reached_directly_never_through_a_proxy_async(
+    proxy: ProxyCatcher,
+) -> None:
+    with raw_server(answer_training) as url:
+        async with AsyncClient("r8_test", base_url=url, max_retries=0) as c:
+            assert (await c.trainings.get(ID)).id == ID
+    assert proxy.received == []
+
+
+def test_an_allowed_insecure_http_host_is_not_reached_through_a_proxy(
+    proxy: ProxyCatcher,
+) -> None:
+    """Allowed plain HTTP is still never handed to an environment proxy (which would read
+    the token): a host that does not resolve fails to connect, and the proxy gets nothing."""
+    with (
+        Client(
+            "r8_test", base_url="http://nowhere.invalid/v1", allow_insecure_http=True, max_retries=0
+        ) as c,
+        pytest.raises(APIConnectionError),
+    ):
+        c.trainings.get(ID)
+    assert proxy.received == []
+
+
+def test_https_still_honours_the_environment_proxy(proxy: ProxyCatcher) -> None:
+    """The control: the catcher does catch, and https keeps httpx's proxy settings."""
+    with (
+        Client("r8_test", base_url="https://api.example.com/v1", max_retries=0, timeout=5) as c,
+        pytest.raises(APIConnectionError),
+    ):
+        c.trainings.get(ID)
+    assert proxy.received and proxy.received[0].startswith(b"CONNECT api.example.com:443")
+    assert b"r8_test" not in b"".join(proxy.received)  # CONNECT carries no Authorization
