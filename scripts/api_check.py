@@ -82,7 +82,7 @@ def resolved(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
     if not obj.is_alias:
         return obj  # type: ignore[return-value]
     try:
-        return obj.final_target  # type: ignore[no-any-return, union-attr]
+        return obj.final_target  # type: ignore[union-attr]
     except (griffe.AliasResolutionError, griffe.CyclicAliasError):
         return None
 
@@ -250,14 +250,12 @@ def snapshot(
     path: Path = SNAPSHOT, search: tuple[Path, ...] = SEARCH, version_file: Path = VERSION
 ) -> int:
     """Re-take the snapshot at the current version."""
-    document = {"version": version_of(version_file), "api": public_api(search)}
+    version, api = version_of(version_file), public_api(search)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in document["api"].items()
-    ]
-    text = f'{{"version": {json.dumps(document["version"])}, "api": {{\n' + ",\n".join(lines)
+    lines = [f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in api.items()]
+    text = f'{{"version": {json.dumps(version)}, "api": {{\n' + ",\n".join(lines)
     path.write_text(text + "\n}}\n", encoding="utf-8")  # a name a line: diffs read well
-    print(f"wrote {path} ({len(document['api'])} names, version {document['version']})")
+    print(f"wrote {path} ({len(api)} names, version {version})")
     return 0
 
 

@@ -419,8 +419,8 @@ class Comparison:
             if up is None or ours is None:
                 side = up if up is not None else ours
                 assert side is not None  # the key came from one of them
-                required = side.get("required") is True
-                self.only(place, what, upstream=up is not None, required=required)
+                needed = side.get("required") is True
+                self.only(place, what, upstream=up is not None, required=needed)
                 continue
             sub = Place(origin=f"{place.origin} {what}", anchor=f"{place.anchor} {what}")
             required = (yes_no(up.get("required")), yes_no(ours.get("required")))
@@ -434,8 +434,8 @@ class Comparison:
         if up is None or ours is None:
             if up is not None or ours is not None:
                 side = up if up is not None else ours
-                required = side.get("required") is True
-                self.only(place, "request body", upstream=up is not None, required=required)
+                needed = side.get("required") is True
+                self.only(place, "request body", upstream=up is not None, required=needed)
             return
         required = (yes_no(up.get("required")), yes_no(ours.get("required")))
         self.changed(place, "request body required", *required)
@@ -500,8 +500,8 @@ class Comparison:
             child = place.child(f".{name}")
             if name not in up.properties or name not in ours.properties:
                 side = up if name in up.properties else ours
-                required = name in side.required
-                self.only(child, "property", upstream=name in up.properties, required=required)
+                needed = name in side.required
+                self.only(child, "property", upstream=name in up.properties, required=needed)
                 continue
             required = (yes_no(name in up.required), yes_no(name in ours.required))
             self.changed(child, "required", *required)
