@@ -85,7 +85,9 @@ async def test_a_nested_gzip_bomb_stops_at_the_limit_with_a_small_peak_async() -
     assert peak < 16 * MiB, peak
 
 
-@pytest.mark.parametrize("encoding", ["gzip", "gzip, gzip", "deflate, gzip", "identity, gzip"])
+@pytest.mark.parametrize(
+    "encoding", ["gzip", "gzip, gzip", "deflate, gzip", "identity, gzip", "raw-deflate"]
+)
 def test_a_small_answer_in_a_chain_of_encodings_decodes(encoding: str) -> None:
     """The stage-by-stage decoder reads what httpx reads: each listed encoding undone in
     reverse order."""
@@ -95,6 +97,10 @@ def test_a_small_answer_in_a_chain_of_encodings_decodes(encoding: str) -> None:
             body = gzip.compress(body)
         elif name == "deflate":
             body = zlib.compress(body)
+        elif name == "raw-deflate":  # sent as "deflate" without zlib's wrapper, as httpx reads it
+            packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+            body = packer.compress(body) + packer.flush()
+    encoding = encoding.replace("raw-deflate", "deflate")
 
     def answer(connection: socket.socket, request: bytes) -> None:
         connection.sendall(
@@ -104,6 +110,26 @@ def test_a_small_answer_in_a_chain_of_encodings_decodes(encoding: str) -> None:
 
     with raw_server(answer) as url, Client("r8_test", base_url=url, max_retries=0) as c:
         assert c.trainings.get(ID).id == ID
+
+
+def test_raw_bytes_count_against_the_limit_too() -> None:
+    """A tiny gzip member followed by 2 MiB of bytes that decode to nothing stops at the
+    1 MiB limit all the same."""
+    body = gzip.compress(b"{}") + bytes(2 * MiB)
+
+    def answer(connection: socket.socket, request: bytes) -> None:
+        connection.sendall(head(Content_Encoding="gzip", Transfer_Encoding="chunked"))
+        for start in range(0, len(body), 65536):
+            piece = body[start : start + 65536]
+            connection.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        connection.sendall(b"0\r\n\r\n")
+
+    with (
+        raw_server(answer) as url,
+        Client("r8_test", base_url=url, max_retries=0, max_response_bytes=MiB) as c,
+        pytest.raises(ResponseParseError, match="max_response_bytes"),
+    ):
+        c.trainings.get(ID)
 
 
 def test_an_encoding_the_client_did_not_ask_for_is_unreadable() -> None:

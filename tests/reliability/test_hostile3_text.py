@@ -16,7 +16,6 @@ from replicate_trainings import (
     AsyncClient,
     Client,
     ResponseParseError,
-    Training,
 )
 from replicate_trainings._server_text import LIMIT, shown
 
@@ -123,8 +122,14 @@ def test_a_status_line_of_a_megabyte_is_shown_bounded() -> None:
 def test_a_field_warning_shows_the_training_id_bounded_and_escaped(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A listing's item with a megabyte id full of control characters and a malformed
+    field: the warning repeats the id as one bounded, escaped, scrubbed line."""
     caplog.set_level(logging.WARNING, logger="replicate_trainings")
-    Training._from_decoded({"id": NASTY + " Bearer " + TOKEN, "status": "x", "metrics": 5})
+    item = {"id": NASTY + " Bearer " + TOKEN, "status": "starting", "metrics": 5}
+    body = json.dumps({"results": [item], "next": None}).encode()
+    answers = Answers(lambda base, n: response(200, body))
+    with raw_server(answers) as url, Client(TOKEN, base_url=url, max_retries=0) as c:
+        assert [len(t.id) for t in c.trainings.list()] == [len(item["id"])]
     records = [r for r in caplog.records if r.name == "replicate_trainings"]
     assert records, "no field warning"
     for record in records:
