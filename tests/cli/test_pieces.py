@@ -38,11 +38,8 @@ REF = f"stability-ai/sdxl:{payloads.VERSION}"
         (["create", REF, "-d", "me/x", "--events", "start"], "--events needs --webhook"),
         (["create", REF, "-d", "me/x", "--input-file", "/no/such/file"], "No such file"),
         (["list", "--limit", "0"], "0 is not in the range x>=1"),
-        (["wait", "abc", "--timeout", "-1"], "'-1' is not a finite number in the range 0<=x"),
-        (
-            ["watch", "abc", "--poll-interval", "0"],
-            "'0' is not a finite number in the range 0<x<=3600",
-        ),
+        (["wait", "abc", "--timeout", "-1"], "-1.0 is not in the range x>=0"),
+        (["watch", "abc", "--poll-interval", "0"], "0.0 is not in the range 0<x<=3600"),
         (["show", "abc"], "No such command 'show'"),
     ],
 )

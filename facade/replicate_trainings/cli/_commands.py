@@ -94,28 +94,16 @@ class EscapedLog(logging.Formatter):
         return printable(super().format(record), lines=True)
 
 
-class Seconds(click.ParamType):
-    """A finite number of seconds from `low` (itself included if `low_ok`) to `high`.
-
-    click's FloatRange takes nan (every comparison with it is false) and inf.
-    """
+class Seconds(click.FloatRange):
+    """A FloatRange of finite numbers: FloatRange takes nan (no comparison with it holds)
+    and inf, which no wait or poll can use."""
 
     name = "seconds"
 
-    def __init__(self, low: float, high: float = math.inf, *, low_ok: bool) -> None:
-        self.low, self.high, self.low_ok = low, high, low_ok
-
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            seconds = math.nan
-        above = seconds >= self.low if self.low_ok else seconds > self.low
-        if not (math.isfinite(seconds) and above and seconds <= self.high):
-            bounds = f"{self.low:g}{'<=' if self.low_ok else '<'}x"
-            if math.isfinite(self.high):
-                bounds += f"<={self.high:g}"
-            self.fail(f"{value!r} is not a finite number in the range {bounds}", param, ctx)
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
         return seconds
 
 
@@ -208,7 +196,7 @@ def _session() -> _Session:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 poll_option = click.option(
     "--poll-interval",
-    type=Seconds(0, 3600, low_ok=False),
+    type=Seconds(min=0, min_open=True, max=3600),
     metavar="SECONDS",
     help="Seconds between polls (default: from 0.5, growing as the training runs long).",
 )
@@ -405,7 +393,7 @@ def list_(limit: int | None, statuses: tuple[str, ...], as_json: bool) -> None:
 @click.argument("training_id", metavar="ID")
 @click.option(
     "--timeout",
-    type=Seconds(0, low_ok=True),
+    type=Seconds(min=0),
     metavar="SECONDS",
     help="Give up after this long (exit 4); the training keeps running.",
 )
