@@ -8,6 +8,7 @@ rely on it: every piece is fed here directly, through a stand-in training.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from typing import Any, cast
 from hypothesis import given
 from hypothesis import strategies as st
 from replicate_trainings import Training
+from replicate_trainings.cli._commands import EscapedLog
 from replicate_trainings.cli._progress import StatusLine
 from replicate_trainings.cli._render import (
     details,
@@ -124,3 +126,10 @@ def test_no_server_text_reaches_the_screen_raw(payload: dict[str, Any]) -> None:
         assert controls(render(piece), kept="\n") == set()
     assert controls(render(StatusLine(training)), kept="\n") == set()
     assert controls(to_json(training)) == set()
+
+
+def test_log_lines_are_printable() -> None:
+    record = logging.LogRecord(
+        "replicate_trainings", logging.WARNING, __file__, 1, "id %s\nnext", ("\x1b[2J\x07",), None
+    )
+    assert EscapedLog().format(record) == "replicate_trainings: id \\x1b[2J\\x07\nnext"
