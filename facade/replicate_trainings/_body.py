@@ -42,17 +42,13 @@ def read(response: httpx.Response, limit: int, deadline: float | None) -> httpx.
     """The answer with its body read (within `limit` and `deadline`), and then released."""
     body = _Body(limit, deadline, response.request)
     try:
-        decoder = _declared(response, limit)
-        if response.is_stream_consumed:  # read already (a mock transport's): decoded
-            decoder = _Decoder([])
+        if response.is_stream_consumed:  # read already (a mock transport's): httpx decoded it
             body.take(response.content)
         else:
+            decoder = _declared(response, limit)
             for raw in response.iter_raw():
-                body.take_raw(raw)
-                for chunk in decoder.decode(raw):
-                    body.take(chunk)
-        for chunk in decoder.flush():
-            body.take(chunk)
+                body.take_raw(raw, decoder)
+            body.finish(decoder)
     except httpx.DecodingError as exc:
         return _undecodable(response, exc)
     finally:
@@ -64,17 +60,13 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
     """`read` for an async answer."""
     body = _Body(limit, deadline, response.request)
     try:
-        decoder = _declared(response, limit)
         if response.is_stream_consumed:  # as in read()
-            decoder = _Decoder([])
             body.take(response.content)
         else:
+            decoder = _declared(response, limit)
             async for raw in response.aiter_raw():
-                body.take_raw(raw)
-                for chunk in decoder.decode(raw):
-                    body.take(chunk)
-        for chunk in decoder.flush():
-            body.take(chunk)
+                body.take_raw(raw, decoder)
+            body.finish(decoder)
     except httpx.DecodingError as exc:
         return _undecodable(response, exc)
     finally:
@@ -111,12 +103,19 @@ class _Body:
         self.pieces.append(chunk)
         self._check_deadline()
 
-    def take_raw(self, chunk: bytes) -> None:
-        """Count bytes as received: an encoded body, too, is no larger than the limit."""
+    def take_raw(self, chunk: bytes, decoder: _Decoder) -> None:
+        """Take bytes as received, through `decoder`: the raw count, too, is bounded."""
         self._raw += len(chunk)
         if self._raw > self._limit:
             raise ResponseTooLarge(self._limit, request=self._request)
         self._check_deadline()
+        for piece in decoder.decode(chunk):
+            self.take(piece)
+
+    def finish(self, decoder: _Decoder) -> None:
+        """Take what `decoder` still holds once the body has ended."""
+        for piece in decoder.flush():
+            self.take(piece)
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
