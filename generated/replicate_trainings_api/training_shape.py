@@ -841,7 +841,8 @@ class _FrozenList(list[Any]):
 
 _READ_ONLY = "a training's data is read-only; to_dict() gives a copy to change"
 _CONTAINERS = (dict, list, tuple)
-"""What `_frozen` copies: the JSON object and array, and the tuple `from_dict` may be given."""
+"""A field holding one of these is frozen on first use: JSON's object and array, and the
+tuple `from_dict` may be given."""
 
 
 def _frozen(value: Any) -> Any:
@@ -849,35 +850,37 @@ def _frozen(value: Any) -> Any:
 
     Iterative: a payload may nest deeper than Python recursion goes.
     """
-    top = _shell(value)
-    todo: list[tuple[Any, Any]] = [(value, top)] if top is not value else []
+    top = _shallow(value)
+    todo = [top] if top is not value else []
     while todo:
-        source, target = todo.pop()
-        if type(target) is _FrozenDict:
-            for key, item in source.items():
-                frozen = _shell(item)
-                dict.__setitem__(target, key, frozen)
-                if frozen is not item:
-                    todo.append((item, frozen))
+        container = todo.pop()
+        items: list[tuple[Any, Any]]
+        put: Callable[[Any, Any, Any], None]
+        if type(container) is _FrozenDict:
+            items, put = list(container.items()), dict.__setitem__
         else:
-            for item in source:
-                frozen = _shell(item)
-                list.append(target, frozen)
-                if frozen is not item:
-                    todo.append((item, frozen))
+            items, put = list(enumerate(container)), list.__setitem__
+        for key, item in items:
+            if type(item) in _SCALARS:
+                continue
+            inner = _shallow(item)
+            if inner is not item:
+                put(container, key, inner)
+                todo.append(inner)
     return top
 
 
-def _shell(value: object) -> object:
-    """An empty read-only container for `value` to be copied into, or `value` itself."""
+def _shallow(value: Any) -> Any:
+    """A read-only shallow copy of an object or array not yet read-only; else `value`."""
     kind = type(value)
     if kind is dict or (kind is not _FrozenDict and isinstance(value, Mapping)):
-        return _FrozenDict()
-    if kind in (list, tuple) or (
-        kind is not _FrozenList and isinstance(value, list | tuple)
-    ):
-        return _FrozenList()
+        return _FrozenDict(value)
+    if kind is list or (kind is not _FrozenList and isinstance(value, list | tuple)):
+        return _FrozenList(value)
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 _EMPTY: Mapping[str, Any] = _FrozenDict()
