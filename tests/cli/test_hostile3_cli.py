@@ -289,18 +289,24 @@ def test_ctrl_c_while_reading_stdin_exits_130(
 
 
 @MANUAL
-@pytest.mark.parametrize("command", ["list", "get"])
+@pytest.mark.parametrize("command", ["list", "get", "create"])
 def test_a_full_disk_is_an_error_line_and_exit_74(
     local_replicate: LocalReplicate, env: dict[str, str], command: str
 ) -> None:
     training_id = local_replicate.create()["id"]
+    creating = ["create", REF, "-d", "acme/tuned"]
+    args = creating if command == "create" else args_for(command, training_id)
     with open("/dev/full", "w") as full:
         done = subprocess.run(
-            [sys.executable, "-m", "replicate_trainings", *args_for(command, training_id)],
+            [sys.executable, "-m", "replicate_trainings", *args],
             env=env, stdout=full, stderr=subprocess.PIPE, text=True, check=False, timeout=60,
         )  # fmt: skip
     assert done.returncode == 74, done.stderr
-    assert done.stderr == "Error: cannot write the output: No space left on device\n"
+    reason = "No space left on device"
+    if command == "create":  # sent before the output failed: the line says so
+        assert len(local_replicate.training_ids()) == 2
+        reason += "; the training may have been created: see `replicate-trainings list`"
+    assert done.stderr == f"Error: cannot write the output: {reason}\n"
 
 
 @MANUAL

@@ -72,7 +72,6 @@ class OutputLost(click.ClickException):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"cannot write the output: {reason}")
-        _discard_stdout()
 
 
 def _discard_stdout() -> None:
@@ -128,7 +127,11 @@ class _Session:
         try:
             self.out.print(text)
         except OSError as exc:
-            raise OutputLost(exc.strerror or str(exc)) from None
+            _discard_stdout()
+            reason = exc.strerror or str(exc)
+            if self.created:
+                reason += f"; the training may have been created: see `{PROG} list`"
+            raise OutputLost(reason) from None
 
     def run(self, job: Job) -> NoReturn:
         """Run `job` with a client and exit with its code, or the code of what went wrong."""
@@ -222,7 +225,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     The API token comes from REPLICATE_API_TOKEN, the base URL from REPLICATE_BASE_URL.
     Exit codes: 0 done (or the training succeeded), 1 the training failed, was canceled
-    or aborted, 2 usage error, 3 API or connection error, 4 wait timed out, 130 Ctrl-C.
+    or aborted, 2 usage error, 3 API or connection error, 4 wait timed out, 74 output
+    not written, 130 Ctrl-C.
     """
     if sys.stdout is None:  # run with stdout closed (`>&-`): nothing it does could be seen
         raise OutputLost("standard output is closed")
