@@ -162,7 +162,7 @@ class _Decoder:
                 self._stages.append(_Inflate(gzip=False))
             elif encoding not in ("identity", ""):
                 raise httpx.DecodingError(
-                    f"it is encoded as {encoding[:40]!r}, which the client did not ask for "
+                    f"it is encoded as {encoding!r}, which the client did not ask for "
                     f"(Accept-Encoding: {ACCEPT_ENCODING})"
                 )
 

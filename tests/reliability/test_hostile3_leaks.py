@@ -149,3 +149,26 @@ def test_an_echoed_token_never_reaches_the_error_chain_on_your_own_http_client()
     ):
         c.trainings.get(ID)
     assert_no_token(caught.value)
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_a_token_echoed_as_the_content_encoding_is_scrubbed(status: int) -> None:
+    """The encoding's name reaches the message of an undecodable answer: scrubbed."""
+
+    def answer(connection: socket.socket, request: bytes) -> None:
+        token = authorization(request).rpartition(b" ")[2]
+        connection.sendall(
+            f"HTTP/1.1 {status} X\r\nContent-Encoding: gzip, ".encode()
+            + token
+            + b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+        )
+
+    with (
+        raw_server(answer) as url,
+        Client(TOKEN, base_url=url, max_retries=0) as c,
+        pytest.raises(ReplicateError) as caught,
+    ):
+        c.trainings.get(ID)
+    text = "".join(traceback.format_exception(caught.value))
+    assert "did not ask for" in text
+    assert TOKEN not in text
