@@ -125,11 +125,12 @@ def test_a_field_warning_shows_the_training_id_bounded_and_escaped(
     """A listing's item with a megabyte id full of control characters and a malformed
     field: the warning repeats the id as one bounded, escaped, scrubbed line."""
     caplog.set_level(logging.WARNING, logger="replicate_trainings")
-    item = {"id": NASTY + " Bearer " + TOKEN, "status": "starting", "metrics": 5}
+    nasty_id = NASTY + " Bearer " + TOKEN
+    item = {"id": nasty_id, "status": "starting", "metrics": 5}
     body = json.dumps({"results": [item], "next": None}).encode()
     answers = Answers(lambda base, n: response(200, body))
     with raw_server(answers) as url, Client(TOKEN, base_url=url, max_retries=0) as c:
-        assert [len(t.id) for t in c.trainings.list()] == [len(item["id"])]
+        assert [len(t.id) for t in c.trainings.list()] == [len(nasty_id)]
     records = [r for r in caplog.records if r.name == "replicate_trainings"]
     assert records, "no field warning"
     for record in records:
