@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 Report = Callable[[object, str, object, str], None]
-"""Hears of each unusable value: (the training's id, the field's path, the value, the expected)."""
+"""Hears of each value the schema does not allow: (the training's id, the field's path, the
+value, the expected). Such a value reads as None, but for a timestamp Python can still read
+(a date alone, no time zone), which reads as it always has."""
 
 
 class UnreadableField(ValueError):
