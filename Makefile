@@ -4,9 +4,13 @@ PY     := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
-UPSTREAM ?= ../shared/reference/replicate-openapi.json
+# The followed upstream spec, kept in the repo; a new one: make update-spec UPSTREAM=new.json
+UPSTREAM ?= upstream/replicate-openapi.json
+# Breaking upstream changes accepted for the next major version: ACCEPT="<id> <id>"
+ACCEPT ?=
 
-.PHONY: install generate update-spec check-generated drift lint typecheck pytest test demo bench clean
+.PHONY: install generate update-spec check-generated drift lint typecheck pytest test demo bench clean \
+	api-check api-snapshot release-check
 
 install: $(STAMP)
 
@@ -20,7 +24,7 @@ generate: install
 	$(PY) scripts/generate.py
 
 update-spec: install
-	$(PY) scripts/update_spec.py $(UPSTREAM)
+	$(PY) scripts/update_spec.py $(UPSTREAM) $(addprefix --accept ,$(ACCEPT))
 
 check-generated: install
 	$(PY) scripts/generate.py --check
@@ -39,7 +43,19 @@ typecheck: install
 pytest: install
 	$(PY) -m pytest
 
-test: lint typecheck check-generated pytest
+# The public API against the last release's snapshot (api/public-api.json).
+api-check: install
+	$(PY) scripts/api_check.py check
+
+# Re-take the snapshot at the current version: the last step of cutting a release.
+api-snapshot: install
+	$(PY) scripts/api_check.py snapshot
+
+# The version, the CHANGELOG and the snapshot agree.
+release-check: install
+	$(PY) scripts/api_check.py release
+
+test: lint typecheck check-generated api-check release-check pytest
 
 # The demo needs only the runtime dependencies (requirements-demo.txt), not the dev tools;
 # it imports the package from the checkout.

@@ -4,11 +4,12 @@ Operations are matched by operationId, else by method and path, and compared for
 meaning, not spelling: $refs and allOf are resolved on both sides; OpenAPI 3.0
 `nullable: true`, 3.1 `type: [.., "null"]` and anyOf-with-null all mean "nullable";
 anyOf [enum, {type: string}] is an enum marked open; descriptions and examples are
-ignored. Every difference has a stable key; those the `x-deviations` of
-openapi-overlay.yaml record are listed with their reasons, the rest are NEW. Recorded
-keys that no longer occur are reported as stale (a warning).
+ignored. Every difference has a stable key. The overlay's actions are the record: the
+keys each deviation explains are those its actions make, replayed on the recorded upstream
+(upstream/replicate-openapi.json); those are listed with the deviation's reason, the rest
+are NEW. Recorded keys that no longer occur are reported as stale (a warning).
 
-    python scripts/drift.py UPSTREAM [--ours openapi.yaml] [--overlay FILE] [--json]
+    python scripts/drift.py [UPSTREAM] [--ours openapi.yaml] [--overlay FILE] [--json]
 
 Exit status: 0 nothing new, 1 new differences, 2 a file cannot be read or understood.
 """
@@ -29,6 +30,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / "openapi.yaml"
 OVERLAY = ROOT / "openapi-overlay.yaml"
+RECORDED = ROOT / "upstream" / "replicate-openapi.json"
+if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(ROOT))
 PATH_ITEM_KEYS = frozenset({"parameters", "summary", "description", "servers"})
 SCHEMA_REF = "#/components/schemas/"
 
@@ -52,15 +56,22 @@ class Difference:
     where: str
     upstream: str
     ours: str
+    aspect: str = ""
+    """What differs: "property", "format", "enum value paused", "operation", ..."""
+    label: str = ""
+    """The place, as the key's prefix."""
+    required: bool = False
+    """For something on one side only: whether that side requires it."""
 
 
 @dataclass(frozen=True)
 class Deviation:
-    """A deliberate difference: an id, why we differ, and the keys of what it explains."""
+    """A deliberate difference: an id, why we differ, and the keys of what it explains
+    (derived from the overlay's actions, never written by hand)."""
 
     id: str
     reason: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,8 @@ class Shape:
     """A schema reduced to what a client sees; properties and items stay raw (lazy, cycle-safe)."""
 
     name: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Further names a $ref chain passes through (an alias schema that is only a $ref)."""
     types: frozenset[str] = frozenset()
     nullable: bool = False
     format: str | None = None
@@ -193,6 +206,18 @@ class Spec:
             node = {**self._pointer(ref), **siblings}
         return node, name
 
+    def aliases(self, node: Json) -> tuple[str, ...]:
+        """The schema names a $ref chain passes through after its first."""
+        names: list[str] = []
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref.startswith(SCHEMA_REF):
+                names.append(ref[len(SCHEMA_REF) :])
+            if len(names) > 16:  # a cycle; follow() reports it
+                break
+            node = self._pointer(ref)
+        return tuple(names[1:])
+
     def _pointer(self, ref: str) -> Json:
         """The node a local JSON pointer ("#/a/b") names."""
         if not isinstance(ref, str) or not ref.startswith("#/"):
@@ -227,12 +252,15 @@ class Spec:
     def shape(self, raw: Json) -> Shape:
         """Reduce a schema: $refs, allOf, the three nullable spellings and open enums folded in."""
         node, name = self.follow(raw if isinstance(raw, dict) else {})
+        aliases = self.aliases(raw)
         if "allOf" in node:
             node, name = self._merge_all_of(node, name)
         branches = node.get("anyOf") or node.get("oneOf")
         if branches:
-            return self._from_branches(node, name, [self.shape(branch) for branch in branches])
-        return plain_shape(node, name)
+            shape = self._from_branches(node, name, [self.shape(branch) for branch in branches])
+        else:
+            shape = plain_shape(node, name)
+        return replace(shape, aliases=aliases) if aliases else shape
 
     def _merge_all_of(self, node: Mapping[str, Json], name: str | None) -> tuple[Json, str | None]:
         """One schema from allOf parts (properties and required united); named if only one part."""
@@ -282,6 +310,12 @@ def plain_shape(node: Mapping[str, Json], name: str | None) -> Shape:
         items=node.get("items"),
         additional=node.get("additionalProperties", True),
     )
+
+
+def schema_name(shape: Shape) -> str:
+    """A schema's name as generated code sees it: "Training", "inline", or an alias chain
+    "schemas_training_response -> training_v2"."""
+    return " -> ".join([shape.name or "inline", *shape.aliases])
 
 
 def is_null(shape: Shape) -> bool:
@@ -347,22 +381,26 @@ class Comparison:
                 self.operation(theirs, mine)
         return self.found
 
-    def record(self, place: Place, statement: str, upstream: str, ours: str) -> None:
+    def record(
+        self, place: Place, statement: str, values: tuple[str, str], aspect: str, required: bool
+    ) -> None:
         """Note one difference at a place."""
-        key = f"{place.label()}: {statement}"
-        self.found.append(Difference(key, place.where(), upstream, ours))
+        label = place.label()
+        key = f"{label}: {statement}"
+        self.found.append(Difference(key, place.where(), *values, aspect, label, required))
 
-    def only(self, place: Place, what: str, *, upstream: bool) -> None:
-        """Note something present on one side only."""
+    def only(self, place: Place, what: str, *, upstream: bool, required: bool = False) -> None:
+        """Note something present on one side only (`required`: that side requires it)."""
         side = "upstream" if upstream else "ours"
         present, absent = "present", "absent"
         values = (present, absent) if upstream else (absent, present)
-        self.record(place, f"{what} only in {side}", *values)
+        self.record(place, f"{what} only in {side}", values, what, required)
 
     def changed(self, place: Place, aspect: str, upstream: str, ours: str) -> None:
         """Note an aspect whose value differs, if it does."""
         if upstream != ours:
-            self.record(place, f"{aspect} upstream {upstream}, ours {ours}", upstream, ours)
+            statement = f"{aspect} upstream {upstream}, ours {ours}"
+            self.record(place, statement, (upstream, ours), aspect, False)
 
     def operation(self, theirs: Operation, mine: Operation) -> None:
         """Compare two matched operations: identity, parameters, request body, responses."""
@@ -379,7 +417,10 @@ class Comparison:
             what = f"{key[0]} parameter {key[1]}"
             up, ours = theirs.parameters.get(key), mine.parameters.get(key)
             if up is None or ours is None:
-                self.only(place, what, upstream=up is not None)
+                side = up if up is not None else ours
+                assert side is not None  # the key came from one of them
+                needed = side.get("required") is True
+                self.only(place, what, upstream=up is not None, required=needed)
                 continue
             sub = Place(origin=f"{place.origin} {what}", anchor=f"{place.anchor} {what}")
             required = (yes_no(up.get("required")), yes_no(ours.get("required")))
@@ -392,7 +433,9 @@ class Comparison:
         ours, _ = self.ours.follow(mine.node.get("requestBody"))
         if up is None or ours is None:
             if up is not None or ours is not None:
-                self.only(place, "request body", upstream=up is not None)
+                side = up if up is not None else ours
+                needed = side.get("required") is True
+                self.only(place, "request body", upstream=up is not None, required=needed)
             return
         required = (yes_no(up.get("required")), yes_no(ours.get("required")))
         self.changed(place, "request body required", *required)
@@ -439,7 +482,7 @@ class Comparison:
 
     def node(self, up: Shape, ours: Shape, place: Place) -> None:
         """Compare what a schema says of the value itself: name, type, nullability, format, enum."""
-        self.changed(place, "schema", up.name or "inline", ours.name or "inline")
+        self.changed(place, "schema", schema_name(up), schema_name(ours))
         self.changed(place, "type", show_types(up.types), show_types(ours.types))
         self.changed(place, "nullable", yes_no(up.nullable), yes_no(ours.nullable))
         self.changed(place, "format", up.format or "none", ours.format or "none")
@@ -456,7 +499,9 @@ class Comparison:
         for name in sorted(up.properties.keys() | ours.properties.keys()):
             child = place.child(f".{name}")
             if name not in up.properties or name not in ours.properties:
-                self.only(child, "property", upstream=name in up.properties)
+                side = up if name in up.properties else ours
+                needed = name in side.required
+                self.only(child, "property", upstream=name in up.properties, required=needed)
                 continue
             required = (yes_no(name in up.required), yes_no(name in ours.required))
             self.changed(child, "required", *required)
@@ -518,8 +563,9 @@ def is_training_route(op_id: object, path: str) -> bool:
     )
 
 
-def load_deviations(path: Path) -> list[Deviation]:
-    """Read and check the overlay's `x-deviations`: entries with id, reason and unique keys."""
+def load_deviations(path: Path, recorded: Path = RECORDED) -> list[Deviation]:
+    """The overlay's `x-deviations` (id and reason), each with the keys its actions make
+    when replayed on the recorded upstream; an overlay without actions explains nothing."""
     try:
         document = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -527,31 +573,45 @@ def load_deviations(path: Path) -> list[Deviation]:
     entries = document.get("x-deviations") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise DriftError(f"{path}: expected a mapping with an `x-deviations` list")
-    return parse_deviations(entries, path)
+    deviations = parse_deviations(entries, path)
+    if "actions" not in document:
+        return deviations
+    # update_spec builds on this module; imported here, where the record is replayed
+    from scripts.update_spec import UpdateError, deviation_keys  # noqa: PLC0415
+
+    try:
+        keys = deviation_keys(recorded, document)
+    except UpdateError as error:
+        raise DriftError(str(error)) from error
+    return [replace(d, keys=keys.get(d.id, ())) for d in deviations]
 
 
 def parse_deviations(entries: list[Json], path: Path | str) -> list[Deviation]:
-    """The checked entries of an `x-deviations` list read from `path`: each well formed,
-    no key recorded twice. update_spec checks the overlay with it too."""
+    """The checked entries of an `x-deviations` list read from `path`: each well formed, no
+    id twice. update_spec checks the overlay with it too."""
     deviations = [parse_deviation(entry, path) for entry in entries]
     seen: set[str] = set()
-    for key in (key for deviation in deviations for key in deviation.keys):
-        if key in seen:
-            raise DriftError(f"{path}: key recorded twice: {key}")
-        seen.add(key)
+    for deviation in deviations:
+        if deviation.id in seen:
+            raise DriftError(f"{path}: deviation recorded twice: {deviation.id}")
+        seen.add(deviation.id)
     return deviations
 
 
 def parse_deviation(entry: Json, path: Path | str) -> Deviation:
-    """One checked entry of the deviations record."""
+    """One checked entry of the deviations record: an id and a reason, nothing else (what
+    it changes is in its actions)."""
     if not isinstance(entry, dict):
         raise DriftError(f"{path}: each deviation must be a mapping, got {entry!r}")
-    ident, reason, keys = entry.get("id"), entry.get("reason"), entry.get("keys")
+    ident, reason = entry.get("id"), entry.get("reason")
     if not (isinstance(ident, str) and ident and isinstance(reason, str) and reason.strip()):
         raise DriftError(f"{path}: deviation {ident!r} needs a non-empty `id` and `reason`")
-    if not (isinstance(keys, list) and all(isinstance(key, str) for key in keys)):
-        raise DriftError(f"{path}: deviation {ident!r} needs a `keys` list of strings")
-    return Deviation(ident, " ".join(reason.split()), tuple(keys))
+    if extra := sorted(set(entry) - {"id", "reason"}):
+        raise DriftError(
+            f"{path}: deviation {ident!r} has {', '.join(map(str, extra))}: an entry is an id"
+            " and a reason; what it changes is in its actions"
+        )
+    return Deviation(ident, " ".join(reason.split()))
 
 
 def build_report(comparison: Comparison, deviations: list[Deviation]) -> Report:
@@ -650,7 +710,13 @@ def render_json(report: Report, sources: Mapping[str, str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison and print the report; the exit status."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("upstream", type=Path, help="the upstream spec (JSON or YAML)")
+    parser.add_argument(
+        "upstream",
+        type=Path,
+        nargs="?",
+        default=RECORDED,
+        help="the upstream spec, JSON or YAML (default: the recorded one)",
+    )
     parser.add_argument("--ours", type=Path, default=OURS, help="our spec (openapi.yaml)")
     parser.add_argument(
         "--overlay", type=Path, default=OVERLAY, help="the record: openapi-overlay.yaml"

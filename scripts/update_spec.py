@@ -1,26 +1,32 @@
-"""Rebuild openapi.yaml from Replicate's published spec and the recorded deviations.
+"""Rebuild openapi.yaml from Replicate's published spec and the recorded deviations,
+judging every change first.
 
-Five steps, all mechanical: extract upstream's training operations and the components
-they use; spell 3.0's `nullable: true` as 3.1's `type: [.., "null"]`; name the schemas
-(`x-schema-names` of openapi-overlay.yaml); apply the overlay's actions
-(scripts/overlay.py), which stop, naming the deviation, where upstream no longer fits one;
-write canonical YAML (known OpenAPI keys in a fixed order, the rest as upstream has them;
-multi-line text as literal blocks, lists of scalars on one line). The extracted upstream
-part is kept as upstream-trainings.json, so `--check` needs nothing outside the repository.
+The followed upstream is in the repository (upstream/replicate-openapi.json, with where and
+when it came from in upstream/source.json). Five steps, all mechanical: extract upstream's
+training operations and the components they use; spell 3.0's `nullable: true` as 3.1's
+`type: [.., "null"]`; name the schemas (`x-schema-names` of openapi-overlay.yaml); apply
+the overlay's actions (scripts/overlay.py), which stop, naming the deviation, where
+upstream no longer fits one; write canonical YAML. Before writing, every change the new
+upstream makes to openapi.yaml is printed and classified (scripts/changes.py): additive
+changes flow; a breaking one stops, unless it is kept away by a deviation or accepted
+(`--accept ID`, which records it in CHANGELOG.md under Unreleased / Breaking).
 
-    python scripts/update_spec.py UPSTREAM     # write openapi.yaml and upstream-trainings.json
-    python scripts/update_spec.py --check      # exit 1 if openapi.yaml is not what they make
+    python scripts/update_spec.py [UPSTREAM] [--accept ID ...]   # judge, then write
+    python scripts/update_spec.py --check    # exit 1 if openapi.yaml or upstream/ is stale
 
-Exit status: 0 done (or current), 1 openapi.yaml differs (--check), 2 a conflict or an
-unreadable file.
+Exit status: 0 done (or current), 1 openapi.yaml differs (--check), 2 a breaking change,
+a conflict or an unreadable file.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import datetime
 import difflib
+import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -32,8 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
     sys.path.insert(0, str(ROOT))
 
+from scripts.changes import Change, classify, unclassified_statuses  # noqa: E402
 from scripts.drift import (  # noqa: E402
+    Comparison,
     DriftError,
+    Spec,
     is_training_route,
     parse_deviations,
     parse_yaml,
@@ -50,7 +59,10 @@ from scripts.overlay import (  # noqa: E402
 
 SPEC = ROOT / "openapi.yaml"
 OVERLAY = ROOT / "openapi-overlay.yaml"
-SNAPSHOT = ROOT / "upstream-trainings.json"
+RECORDED = ROOT / "upstream" / "replicate-openapi.json"
+SOURCE = ROOT / "upstream" / "source.json"
+CHANGELOG = ROOT / "CHANGELOG.md"
+PUBLISHED = "https://api.replicate.com/openapi.json"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 SCHEMAS = "#/components/schemas/"
 HEADER = (
@@ -84,16 +96,47 @@ class UpdateError(Exception):
     """A file cannot be read, or the overlay is malformed."""
 
 
-def update_spec(
-    upstream: Path, out: Path, overlay: Path = OVERLAY, snapshot: Path | None = None
-) -> None:
-    """Write to `out` the curated spec the overlay makes of the upstream spec (and, when
-    `snapshot` is given, the extracted upstream part there). Raises DeviationConflict
-    naming the deviation upstream no longer fits, UpdateError for an unreadable input."""
-    extracted = extract(load(upstream))
-    out.write_text(render(curate(extracted, load(overlay))), encoding="utf-8")
-    if snapshot is not None:
-        snapshot.write_text(json.dumps(extracted, indent=2) + "\n", encoding="utf-8")
+def update_spec(upstream: Path, out: Path, overlay: Path = OVERLAY) -> None:
+    """Write to `out` the curated spec the overlay makes of the upstream spec, unjudged.
+    Raises DeviationConflict naming the deviation upstream no longer fits, UpdateError for
+    an unreadable input."""
+    out.write_text(render(curate(extract(load(upstream)), load(overlay))), encoding="utf-8")
+
+
+def deviation_keys(recorded: Path, overlay: Mapping[str, Json]) -> dict[str, tuple[str, ...]]:
+    """The drift keys each deviation's actions make, replayed one action at a time on the
+    recorded upstream: a key belongs to the deviation of the action after which it first
+    appeared (an action may drop and restore what an earlier one made). So the actions are
+    the record drift reads."""
+    extracted = extract(load(recorded))
+    upstream = Spec(extracted, str(recorded))
+    document = copy.deepcopy(extracted)
+    spell_nullable(document)
+    try:
+        actions = parse_actions(overlay)
+    except OverlayError as error:
+        raise UpdateError(f"overlay: {error}") from error
+    owner: dict[str, str] = {}
+    present: set[str] = set()
+
+    def step(deviation: str) -> None:
+        nonlocal present
+        now = {d.key for d in Comparison(upstream, Spec(document, "overlay")).run()}
+        for key in now - present:
+            owner.setdefault(key, deviation)
+        present = now
+
+    naming = parse_naming(overlay.get("x-schema-names"))
+    if naming is not None:
+        name_schemas(document, *naming)
+        step(naming[0])
+    for action in actions:
+        apply_actions(document, [action])
+        step(action.deviation)
+    keys: dict[str, list[str]] = {}
+    for key in sorted(present):
+        keys.setdefault(owner[key], []).append(key)
+    return {deviation: tuple(found) for deviation, found in keys.items()}
 
 
 def load(path: Path) -> Json:
@@ -358,12 +401,20 @@ def ordered(node: Json, named: bool = False) -> Json:
 # -- command line ---------------------------------------------------------------------
 
 
-def check(upstream: Path, spec: Path = SPEC) -> bool:
-    """Whether the spec is what the overlay makes of the upstream spec; prints a diff if not."""
+def check(upstream: Path, spec: Path = SPEC, source: Path | None = SOURCE) -> bool:
+    """Whether the spec is what the overlay makes of the upstream spec, and the upstream is
+    the file its source record describes; prints what differs if not."""
+    fine = True
+    if source is not None:
+        record = json.loads(source.read_text(encoding="utf-8"))
+        digest = hashlib.sha256(upstream.read_bytes()).hexdigest()
+        if record.get("sha256") != digest:
+            print(f"{upstream}: sha256 {digest}, but {source} records {record.get('sha256')}")
+            fine = False
     made = render(curate(extract(load(upstream)), load(OVERLAY)))
     current = spec.read_text(encoding="utf-8")
     if made == current:
-        return True
+        return fine
     diff = difflib.unified_diff(
         current.splitlines(keepends=True), made.splitlines(keepends=True),
         str(spec), f"update-spec of {upstream}", n=2,
@@ -373,26 +424,143 @@ def check(upstream: Path, spec: Path = SPEC) -> bool:
     return False
 
 
+def judge(changes: list[Change], accepted: list[str]) -> list[Change]:
+    """Print each change, classified; the breaking ones not accepted."""
+    print(f"changes to openapi.yaml ({len(changes)}){':' if changes else ': none'}")
+    for change in sorted(changes, key=lambda c: (not c.breaking, c.id)):
+        mark = "accepted" if change.id in accepted else "breaking" if change.breaking else ""
+        print(f"  {mark or 'additive':<9} {change.summary}\n            id: {change.id}")
+    return [c for c in changes if c.breaking and c.id not in accepted]
+
+
+def refusal(blocking: list[Change], upstream: Path) -> str:
+    """What a stop says: each break, and the two ways forward."""
+    lines = [f"update-spec: stopped: {len(blocking)} breaking change(s) from {upstream}:"]
+    lines += [f"  - {c.summary}\n      id: {c.id}" for c in blocking]
+    ids = " ".join(c.id for c in blocking)
+    lines += [
+        "Ways forward, for each:",
+        "  1. keep the old shape: record a deviation in openapi-overlay.yaml (an x-deviations",
+        "     entry with its reason, and the actions that restore the old shape), and rerun;",
+        "  2. or accept the break for the next major version:",
+        f'     make update-spec UPSTREAM={upstream} ACCEPT="{ids}"',
+        "     which records it in CHANGELOG.md under Unreleased / Breaking.",
+    ]
+    return "\n".join(lines)
+
+
+def status_notes(document: Json) -> list[str]:
+    """For each status in neither x-terminal nor x-running: what it means, what to do."""
+    return [
+        f"note: {schema} `{value}` is neither terminal nor running: a training in it is over"
+        " only when `completed_at` is set. Classify it in openapi-overlay.yaml, in the"
+        f" terminal-statuses action on {schema}: `x-terminal` if a training never leaves it,"
+        " `x-running` if it moves on; then rerun update-spec."
+        for schema, values in unclassified_statuses(document)
+        for value in values
+    ]
+
+
+def record_breaks(changelog: Path, accepted: list[Change]) -> None:
+    """Add accepted breaks to the CHANGELOG's Unreleased / Breaking list (made if missing)."""
+    text = changelog.read_text(encoding="utf-8")
+    entries = "".join(f"- Upstream: {c.summary} (accepted `{c.id}`).\n" for c in accepted)
+    unreleased = re.search(r"^## Unreleased\n", text, re.MULTILINE)
+    if unreleased is None:
+        first = re.search(r"^## ", text, re.MULTILINE)
+        at = first.start() if first else len(text)
+        text = text[:at] + "## Unreleased\n\n" + text[at:]
+        unreleased = re.search(r"^## Unreleased\n", text, re.MULTILINE)
+        assert unreleased is not None
+    section_end = re.compile(r"^## ", re.MULTILINE).search(text, unreleased.end())
+    end = section_end.start() if section_end else len(text)
+    breaking = re.compile(r"^### Breaking\n\n?", re.MULTILINE).search(text, unreleased.end(), end)
+    if breaking is not None:
+        text = text[: breaking.end()] + entries + text[breaking.end() :]
+    else:
+        at = unreleased.end()
+        text = text[:at] + "\n### Breaking\n\n" + entries + text[at:]
+    changelog.write_text(text, encoding="utf-8")
+
+
+def follow(upstream: Path, taken: str) -> None:
+    """Make `upstream` the recorded one: its bytes under upstream/, and its source record."""
+    data = upstream.read_bytes()
+    if upstream.resolve() != RECORDED.resolve():
+        RECORDED.write_bytes(data)
+    record = json.loads(SOURCE.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(data).hexdigest()
+    if record.get("sha256") != digest:
+        record |= {"url": PUBLISHED, "taken": taken, "sha256": digest}
+        record["note"] = f"Copied from {upstream.name} by make update-spec."
+        SOURCE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Judge the new upstream's changes; write openapi.yaml (and follow it) if none stops."""
+    extracted = extract(load(args.upstream))
+    try:
+        new = render(curate(extracted, load(OVERLAY)))
+    except DeviationConflict:  # say what upstream changed, beside the deviation it broke
+        raw = classify(extract(load(RECORDED)), extracted)
+        if breaking := [change for change in raw if change.breaking]:
+            print(refusal(breaking, args.upstream), file=sys.stderr)
+        raise
+    spec = parse_yaml(new)
+    base = args.base if args.base.exists() else None
+    changes = classify(load(base) if base else spec, spec)
+    known = {change.id for change in changes}
+    if unknown := sorted(set(args.accept) - known):
+        print(f"update-spec: error: no change to accept: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    blocking = judge(changes, args.accept)
+    for note in status_notes(spec):
+        print(note)
+    if blocking:
+        print(refusal(blocking, args.upstream), file=sys.stderr)
+        return 2
+    args.out.write_text(new, encoding="utf-8")
+    print(f"wrote {args.out}")
+    if args.out == SPEC:
+        follow(args.upstream, args.taken)
+    if accepted := [change for change in changes if change.id in args.accept]:
+        record_breaks(args.changelog, accepted)
+        print(f"recorded {len(accepted)} accepted break(s) in {args.changelog}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Rebuild openapi.yaml, or check it; the exit status."""
+    """Judge and rebuild openapi.yaml, or check it; the exit status."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
-        "upstream", type=Path, nargs="?", help=f"upstream spec (--check: default {SNAPSHOT.name})"
-    )
+        "upstream", type=Path, nargs="?", default=RECORDED,
+        help="the new upstream spec (default: the recorded one, upstream/replicate-openapi.json)",
+    )  # fmt: skip
     parser.add_argument("--check", action="store_true", help="only check openapi.yaml")
     parser.add_argument("--out", type=Path, default=SPEC, help="where to write (openapi.yaml)")
+    parser.add_argument(
+        "--base", type=Path, default=SPEC, help="the spec changes are judged against"
+    )
+    parser.add_argument(
+        "--accept", action="append", default=[], metavar="ID",
+        help="accept this breaking change (an id update-spec printed); repeatable",
+    )  # fmt: skip
+    parser.add_argument(
+        "--changelog", type=Path, default=CHANGELOG, help="where accepted breaks are recorded"
+    )
+    parser.add_argument(
+        "--taken", default=datetime.date.today().isoformat(), help="when upstream was fetched"
+    )
     args = parser.parse_args(argv)
+    args.accept = [ident for value in args.accept for ident in value.split()]
     try:
         if args.check:
-            return 0 if check(args.upstream or SNAPSHOT, args.out) else 1
-        if args.upstream is None:
-            parser.error("give the upstream spec: update_spec.py path/to/openapi.json")
-        update_spec(args.upstream, args.out, snapshot=SNAPSHOT if args.out == SPEC else None)
-    except (UpdateError, DeviationConflict) as error:
+            source = SOURCE if args.upstream == RECORDED else None
+            return 0 if check(args.upstream, args.out, source) else 1
+        return run(args)
+    except (UpdateError, DeviationConflict, DriftError) as error:
         print(f"update-spec: error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

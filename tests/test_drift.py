@@ -20,9 +20,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # scripts/ is not installed; import it from the repo root
-from scripts import drift  # noqa: E402
+from scripts import drift, update_spec  # noqa: E402
 
-REFERENCE = REPO.parent / "shared" / "reference" / "replicate-openapi.json"
+REFERENCE = REPO / "upstream" / "replicate-openapi.json"  # the recorded upstream
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "drift"
 NO_DEVIATIONS = FIXTURES / "no-deviations.yaml"
 
@@ -67,9 +67,15 @@ def recorded_deviations() -> list[dict[str, Any]]:
     return deviations
 
 
+def keys_by_deviation() -> dict[str, tuple[str, ...]]:
+    """The keys each deviation's actions make on the recorded upstream."""
+    record = yaml.safe_load((REPO / "openapi-overlay.yaml").read_text(encoding="utf-8"))
+    return update_spec.deviation_keys(REFERENCE, record)
+
+
 def recorded_keys() -> list[str]:
     """Every key the overlay's deviations record."""
-    return [key for entry in recorded_deviations() for key in entry["keys"]]
+    return [key for keys in keys_by_deviation().values() for key in keys]
 
 
 # -- the real reference ---------------------------------------------------------------
@@ -77,15 +83,16 @@ def recorded_keys() -> list[str]:
 
 def test_reference_passes_and_lists_the_deviations_with_reasons() -> None:
     """`make drift`'s command exits 0 and prints each recorded deviation with its reason."""
-    command = [sys.executable, "scripts/drift.py", "../shared/reference/replicate-openapi.json"]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    command = [sys.executable, str(REPO / "scripts" / "drift.py")]  # the recorded upstream
+    result = subprocess.run(command, cwd="/", capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "NEW differences (0): none" in out
     assert "operations compared: trainings.create, trainings.list, trainings.get, " in out
     flowing = " ".join(out.split())
+    keys = keys_by_deviation()
     for entry in recorded_deviations():
-        if entry["keys"]:  # a deviation the report cannot see (extensions, tags) is not listed
+        if keys.get(entry["id"]):  # one the report cannot see (extensions, tags) is not listed
             assert f"[{entry['id']}] {' '.join(entry['reason'].split())}" in flowing
     assert "    - Training.status: enum upstream closed, ours open" in out
     assert "    - trainings.list: query parameter cursor only in ours" in out
@@ -508,13 +515,9 @@ def test_normalization_does_not_hide_real_changes(
     [
         ("x-deviations: {}", "expected a mapping with an `x-deviations` list"),
         ("x-deviations: [just-a-key]", "each deviation must be a mapping"),
-        ("x-deviations: [{id: x, keys: [a]}]", "needs a non-empty `id` and `reason`"),
-        ("x-deviations: [{id: x, reason: y}]", "needs a `keys` list of strings"),
-        ("x-deviations: [{id: x, reason: y, keys: [1]}]", "needs a `keys` list of strings"),
-        (
-            "x-deviations: [{id: x, reason: y, keys: [a]}, {id: z, reason: y, keys: [a]}]",
-            "key recorded twice: a",
-        ),
+        ("x-deviations: [{id: x}]", "needs a non-empty `id` and `reason`"),
+        ("x-deviations: [{id: x, reason: y, keys: [a]}]", "has keys: an entry is an id and"),
+        ("x-deviations: [{id: x, reason: y}, {id: x, reason: z}]", "recorded twice: x"),
     ],
 )
 def test_malformed_record_is_an_error(
@@ -566,3 +569,27 @@ def test_unreadable_file_is_an_error(
         path.write_text(text, encoding="utf-8")
     assert drift.main([str(path)]) == 2
     assert f"drift: error: {path}:" in capsys.readouterr().err
+
+
+def test_a_field_added_through_the_overlay_is_one_edit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A deviation (id, reason) and its action are the whole record: drift attributes the
+    difference the action makes to it, with no key copied anywhere."""
+    record = yaml.safe_load((REPO / "openapi-overlay.yaml").read_text(encoding="utf-8"))
+    record["x-deviations"].append({"id": "urls-stream", "reason": "The API sends it."})
+    record["actions"].append(
+        {
+            "target": "$.components.schemas.TrainingUrls",
+            "x-deviation": "urls-stream",
+            "update": {"properties": {"stream": {"type": "string", "format": "uri"}}},
+        }
+    )
+    overlay_path = write(tmp_path, record, "overlay.yaml")
+    ours = tmp_path / "openapi.yaml"
+    update_spec.update_spec(REFERENCE, ours, overlay_path)
+    status, report = run(capsys, REFERENCE, "--ours", ours, "--overlay", overlay_path)
+    assert (status, report["new"], report["stale"]) == (0, [], [])
+    found = {f["key"]: f["deviation"] for f in report["recorded"]}
+    assert found["TrainingUrls.stream: property only in ours"] == "urls-stream"
+    assert found["TrainingUrls.web: property only in ours"] == "urls-web"

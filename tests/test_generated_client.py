@@ -26,16 +26,19 @@ from replicate_trainings_api.api.trainings import (
     trainings_list,
 )
 from replicate_trainings_api.models.problem_details_model import ProblemDetailsModel
-from replicate_trainings_api.models.training_metrics_model import TrainingMetricsModel
 from replicate_trainings_api.models.training_model import TrainingModel
-from replicate_trainings_api.models.training_output_model import TrainingOutputModel
 from replicate_trainings_api.models.training_page_model import TrainingPageModel
 from replicate_trainings_api.models.training_request_model import TrainingRequestModel
 from replicate_trainings_api.models.training_request_model_input import TrainingRequestModelInput
-from replicate_trainings_api.models.training_source_model import TrainingSourceModel
-from replicate_trainings_api.models.training_status_model import TrainingStatusModel
 from replicate_trainings_api.models.webhook_event_type import WebhookEventType
-from replicate_trainings_api.types import DetailedResponse, Unset
+from replicate_trainings_api.training_shape import (
+    TrainingMetrics,
+    TrainingOutput,
+    TrainingSource,
+    TrainingStatus,
+    TrainingURLs,
+)
+from replicate_trainings_api.types import DetailedResponse
 
 T = TypeVar("T")
 
@@ -289,21 +292,19 @@ def test_create_sends_the_body_and_parses_a_starting_training(mode: str, api: Fa
         "stability-ai/sdxl",
         VERSION,
     )
-    assert not isinstance(training.input_, Unset)
-    assert training.input_.to_dict() == STARTING["input"]
-    assert training.status is TrainingStatusModel.STARTING
-    assert training.source is TrainingSourceModel.API
+    assert training.input == STARTING["input"]
+    assert training.status is TrainingStatus.STARTING
+    assert training.source is TrainingSource.API
     assert training.output is None
     assert training.logs is None
     assert training.error is None
     assert training.started_at is None
     assert training.completed_at is None
-    assert isinstance(training.metrics, TrainingMetricsModel)
-    assert training.metrics.to_dict() == {}
+    assert training.metrics == TrainingMetrics()
     assert training.created_at == datetime(2023, 9, 8, 16, 32, 56, 990893, tzinfo=UTC)
-    assert not isinstance(training.urls, Unset)
-    assert training.urls.to_dict() == urls()
+    assert training.urls == TrainingURLs(**urls())
     assert training.additional_properties == {}
+    assert training.to_dict() == STARTING
 
 
 @MODES
@@ -330,15 +331,14 @@ def test_get_parses_a_finished_training_with_offsets_and_no_fraction(
     assert_authorized(request)
 
     training = parsed_training(response)
-    assert training.status is TrainingStatusModel.SUCCEEDED
+    assert training.status is TrainingStatus.SUCCEEDED
     assert training.logs == SUCCEEDED["logs"]
-    assert isinstance(training.output, TrainingOutputModel)
+    assert isinstance(training.output, TrainingOutput)
     assert (training.output.version, training.output.weights) == (
         SUCCEEDED["output"]["version"],
         SUCCEEDED["output"]["weights"],
     )
-    assert isinstance(training.metrics, TrainingMetricsModel)
-    assert (training.metrics.predict_time, training.metrics.total_time) == (502.713876, 503.1)
+    assert training.metrics == TrainingMetrics(predict_time=502.713876, total_time=503.1)
     assert training.created_at == datetime(2023, 9, 8, 16, 32, 57, tzinfo=UTC)
     assert isinstance(training.started_at, datetime)
     assert training.started_at == datetime(2023, 9, 8, 16, 32, 57, 112647, tzinfo=UTC)
@@ -348,7 +348,8 @@ def test_get_parses_a_finished_training_with_offsets_and_no_fraction(
 
 @MODES
 def test_get_keeps_values_and_fields_the_spec_does_not_know(mode: str, api: FakeApi) -> None:
-    """An unknown status or source stays a str; unknown fields go to additional_properties."""
+    """An unknown status or source stays a str; unknown fields stay, in to_dict() and
+    (at the top level) additional_properties."""
     training_id = FROM_THE_FUTURE["id"]
     api.reply("GET", f"/trainings/{training_id}", Reply(200, FROM_THE_FUTURE))
     response = call(
@@ -369,11 +370,10 @@ def test_get_keeps_values_and_fields_the_spec_does_not_know(mode: str, api: Fake
         "data_removed": False,
         "deadline": "2023-09-09T16:32:56Z",
     }
-    assert isinstance(training.metrics, TrainingMetricsModel)
-    assert training.metrics.predict_time == 10.5
-    assert training.metrics.additional_properties == {"image_count": 24}
-    assert not isinstance(training.urls, Unset)
-    assert training.urls.additional_properties == {"stream": "https://stream.replicate.com/v1/x"}
+    assert training.metrics == TrainingMetrics(predict_time=10.5)
+    assert training.urls is not None
+    assert training.urls.get == urls(training.id)["get"]
+    assert training.to_dict() == FROM_THE_FUTURE
 
 
 @MODES
@@ -429,7 +429,7 @@ def test_cancel_posts_without_a_body_and_parses_the_canceled_training(
     assert request.body == b""
     assert_authorized(request)
     training = parsed_training(response)
-    assert training.status is TrainingStatusModel.CANCELED
+    assert training.status is TrainingStatus.CANCELED
     assert training.completed_at == datetime(2023, 9, 8, 16, 33, 10, 500000, tzinfo=UTC)
 
 

@@ -158,10 +158,15 @@ def parts(value: object) -> Iterator[object]:
             yield from parts(getattr(value, field.name))
 
 
-# Classes that no live call hands out, built directly.
+# Classes that no live call hands out, built directly. The Training schema's parts are
+# among them: a TrainingModel's parts are training_shape's (TrainingOutput...), as the facade's.
 DIRECT: dict[type, Callable[[], object]] = {
     UnexpectedStatus: lambda: UnexpectedStatus(418, b'{"detail": "a teapot"}'),
     File: lambda: File(payload=io.BytesIO(b"weights"), file_name="w.tar"),
+    models.TrainingModelInput: lambda: models.TrainingModelInput.from_dict({"a": 1}),
+    models.TrainingOutputModel: lambda: models.TrainingOutputModel.from_dict({"version": "v"}),
+    models.TrainingMetricsModel: lambda: models.TrainingMetricsModel.from_dict({}),
+    models.TrainingUrlsModel: lambda: models.TrainingUrlsModel.from_dict({}),
 }
 
 
@@ -378,8 +383,11 @@ def test_every_operation_module_offers_its_public_request_builder() -> None:
         assert module.build_request_kwargs.__doc__
         assert not hasattr(module, "_get_kwargs")
 
-    kwargs = trainings_get.build_request_kwargs("a b/c")
-    assert kwargs == {"method": "get", "url": "/trainings/a%20b%2Fc"}
+    kwargs = trainings_get.build_request_kwargs("a.b_c-9")
+    assert kwargs == {"method": "get", "url": "/trainings/a.b_c-9"}
+    # A value that is not one path segment is refused (tests/test_lowlevel_paths.py).
+    with pytest.raises(ValueError, match="training_id must be a non-empty id"):
+        trainings_get.build_request_kwargs("a b/c")
 
 
 # -- 4. the README's examples ------------------------------------------------------------

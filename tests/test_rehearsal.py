@@ -1,7 +1,10 @@
-"""Rehearsal of an additive upstream change: new training fields and a new status reach
-`replicate_trainings.Training`, typed, through update-spec and generate alone.
+"""Rehearsals of upstream changes, one kind at a time, on a copy of the recorded upstream.
 
-Runs the real pipeline on a copy of Replicate's published spec into a scratch folder, then
+Each runs `make update-spec`'s command in-process into a scratch folder and asserts its
+outcome and message: a new optional field and a new status flow (exit 0; the status is
+said to be neither terminal nor running); a renamed field, a changed format, a removed
+operation and a schema moved behind a $ref alias stop it (exit 2, named). The slow one
+follows an additive change through generate into `replicate_trainings.Training`, typed:
 a fresh interpreter and mypy --strict over the facade's unchanged sources beside the
 scratch-generated package.
 """
@@ -14,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ import pytest
 from scripts import generate, update_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-UPSTREAM = ROOT.parent / "shared" / "reference" / "replicate-openapi.json"
+UPSTREAM = ROOT / "upstream" / "replicate-openapi.json"
 TOOLS = Path(sys.executable).parent
 
 NEW_FIELDS = {
@@ -55,7 +59,9 @@ with serve() as server, Client(server.token, base_url=server.base_url) as client
     created = client.trainings.create(
         "owner/model:v1", destination="owner/new", input={"steps": 1}
     )
-    assert created.to_dict()["hardware"] is None and created.hardware is None
+    # the local server renders the new fields, with plausible values of their kinds
+    assert created.to_dict()["hardware"] == "" and created.hardware == ""
+    assert created.deadline_at is not None
 print("ok")
 """
 
@@ -77,6 +83,104 @@ def widened(upstream: dict[str, Any]) -> dict[str, Any]:
     schema["properties"].update(NEW_FIELDS)
     schema["properties"]["status"]["enum"].append("queued")
     return upstream
+
+
+Doc = dict[str, Any]
+
+
+def training(upstream: Doc) -> Doc:
+    """Upstream's training schema."""
+    schema: Doc = upstream["components"]["schemas"]["schemas_training_response"]
+    return schema
+
+
+def new_optional_field(upstream: Doc) -> None:
+    training(upstream)["properties"]["hardware"] = {"type": "string", "nullable": True}
+
+
+def new_status(upstream: Doc) -> None:
+    training(upstream)["properties"]["status"]["enum"].append("paused")
+
+
+def renamed_field(upstream: Doc) -> None:
+    metrics = training(upstream)["properties"]["metrics"]["properties"]
+    metrics["gpu_time"] = metrics.pop("predict_time")
+
+
+def changed_format(upstream: Doc) -> None:
+    training(upstream)["properties"]["created_at"]["format"] = "date"
+
+
+def removed_operation(upstream: Doc) -> None:
+    del upstream["paths"]["/trainings/{training_id}/cancel"]
+
+
+def moved_behind_a_ref(upstream: Doc) -> None:
+    schemas = upstream["components"]["schemas"]
+    schemas["training_v2"] = schemas.pop("schemas_training_response")
+    schemas["schemas_training_response"] = {"$ref": "#/components/schemas/training_v2"}
+
+
+WAYS_FORWARD = ("record a deviation in openapi-overlay.yaml", 'ACCEPT="', "Unreleased / Breaking")
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "said"),
+    [
+        (new_optional_field, 0, ["additive  Training.hardware: new optional field"]),
+        (
+            new_status,
+            0,
+            [
+                "additive  Training.status: new enum value paused",
+                "note: TrainingStatus `paused` is neither terminal nor running",
+                "`x-terminal` if a training never leaves it, `x-running` if it moves on",
+            ],
+        ),
+        (
+            renamed_field,
+            2,
+            [
+                "TrainingMetrics.predict_time: field removed (renamed? added beside it:"
+                " TrainingMetrics.gpu_time)",
+                *WAYS_FORWARD,
+            ],
+        ),
+        (
+            changed_format,
+            2,
+            ["Training.created_at: format changed from date-time to date", *WAYS_FORWARD],
+        ),
+        (removed_operation, 2, ["trainings.cancel: operation removed", *WAYS_FORWARD]),
+        (
+            moved_behind_a_ref,
+            2,
+            [
+                "trainings.get response 200 application/json: schema changed from Training"
+                " to schemas_training_response -> Training (generated names change)",
+                *WAYS_FORWARD,
+            ],
+        ),
+    ],
+)
+def test_rehearsal(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    change: Callable[[Doc], None],
+    status: int,
+    said: list[str],
+) -> None:
+    """One upstream change through `make update-spec`: its exit status and its message; a
+    stop writes nothing."""
+    upstream = json.loads(UPSTREAM.read_text(encoding="utf-8"))
+    change(upstream)
+    source, out = tmp_path / "upstream.json", tmp_path / "openapi.yaml"
+    source.write_text(json.dumps(upstream), encoding="utf-8")
+    assert update_spec.main([str(source), "--out", str(out)]) == status
+    printed = "\n".join(capsys.readouterr())
+    for words in said:
+        assert words in printed, printed
+    assert out.exists() is (status == 0)
 
 
 @pytest.mark.slow

@@ -5,6 +5,8 @@ deviation stops naming it. Each case writes a changed copy of the reference to t
 from __future__ import annotations
 
 import copy
+import datetime
+import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -18,9 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # scripts/ is not installed; import it from the repo root
 from scripts import drift, overlay, update_spec  # noqa: E402
 
-REFERENCE = REPO.parent / "shared" / "reference" / "replicate-openapi.json"
+REFERENCE = REPO / "upstream" / "replicate-openapi.json"  # the recorded upstream
 SPEC = REPO / "openapi.yaml"
-SNAPSHOT = REPO / "upstream-trainings.json"
 
 Doc = dict[str, Any]
 Mutation = Callable[[Doc], None]
@@ -62,12 +63,15 @@ def conflict(tmp_path: Path, reference: Doc, mutate: Mutation) -> overlay.Deviat
 
 
 def test_openapi_yaml_is_what_update_spec_makes_of_the_reference(tmp_path: Path) -> None:
-    """The committed openapi.yaml and upstream-trainings.json are update-spec's output, byte
-    for byte."""
-    out, snapshot = tmp_path / "openapi.yaml", tmp_path / "upstream.json"
-    update_spec.update_spec(REFERENCE, out, snapshot=snapshot)
+    """The committed openapi.yaml is update-spec's output of the recorded upstream, byte for
+    byte, and that upstream is the file its source record describes."""
+    out = tmp_path / "openapi.yaml"
+    update_spec.update_spec(REFERENCE, out)
     assert out.read_text(encoding="utf-8") == SPEC.read_text(encoding="utf-8")
-    assert snapshot.read_text(encoding="utf-8") == SNAPSHOT.read_text(encoding="utf-8")
+    source = json.loads((REPO / "upstream" / "source.json").read_text(encoding="utf-8"))
+    assert source["url"] == "https://api.replicate.com/openapi.json"
+    assert source["sha256"] == hashlib.sha256(REFERENCE.read_bytes()).hexdigest()
+    assert datetime.date.fromisoformat(source["taken"])
 
 
 def test_check_passes_on_the_repository_and_fails_with_a_diff_on_an_edit(
@@ -277,7 +281,7 @@ def test_an_unusable_upstream_exits_2(
 
 # -- the overlay document -------------------------------------------------------------
 
-RECORD = [{"id": "d", "reason": "r", "keys": []}]
+RECORD = [{"id": "d", "reason": "r"}]
 
 
 @pytest.mark.parametrize(
@@ -312,8 +316,16 @@ RECORD = [{"id": "d", "reason": "r", "keys": []}]
             "recorded deviations no action applies: d",
         ),
         (
-            {"overlay": "1.0.0", "x-deviations": [{"id": "d", "keys": []}], "actions": []},
+            {"overlay": "1.0.0", "x-deviations": [{"id": "d"}], "actions": []},
             "deviation 'd' needs a non-empty `id` and `reason`",
+        ),
+        (
+            {
+                "overlay": "1.0.0",
+                "x-deviations": [{"id": "d", "reason": "r", "keys": ["k"]}],
+                "actions": [],
+            },
+            "deviation 'd' has keys: an entry is an id and a reason",
         ),
         (
             {"overlay": "1.0.0", "x-deviations": RECORD, "actions": [], "x-schema-names": {}},
@@ -432,3 +444,118 @@ def test_3_0_nullable_is_spelled_the_3_1_way(schema: Doc, spelled: Doc) -> None:
 def test_openapi_yaml_says_nullable_only_the_3_1_way() -> None:
     """No `nullable` keyword is left: a JSON Schema validator allows every null upstream does."""
     assert "nullable" not in SPEC.read_text(encoding="utf-8")
+
+
+# -- judging changes ------------------------------------------------------------------
+
+
+def test_the_recorded_upstream_is_the_default_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`make update-spec` with no UPSTREAM reads upstream/ and finds no change to judge."""
+    out = tmp_path / "openapi.yaml"
+    assert update_spec.main(["--out", str(out)]) == 0
+    assert "changes to openapi.yaml (0): none" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8") == SPEC.read_text(encoding="utf-8")
+
+
+def test_check_fails_when_the_upstream_is_not_the_recorded_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The source record's sha256 is checked: an edited upstream copy is caught."""
+    upstream, source = tmp_path / "upstream.json", tmp_path / "source.json"
+    upstream.write_bytes(REFERENCE.read_bytes() + b"\n")
+    source.write_text(json.dumps({"sha256": "0" * 64}), encoding="utf-8")
+    assert not update_spec.check(upstream, SPEC, source)
+    assert f"but {source} records {'0' * 64}" in capsys.readouterr().out
+
+
+def test_an_accepted_break_flows_and_is_recorded_in_the_changelog(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, reference: Doc
+) -> None:
+    """`ACCEPT=<id>`: the break is written, and listed under Unreleased / Breaking."""
+    upstream = copy.deepcopy(reference)
+    training(upstream)["properties"]["created_at"]["format"] = "date"
+    source = tmp_path / "upstream.json"
+    source.write_text(json.dumps(upstream), encoding="utf-8")
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n## Unreleased\n\n- a fix\n\n## 1.0.0 - 2026-12-03\n")
+    out = tmp_path / "openapi.yaml"
+    argv = [str(source), "--out", str(out), "--changelog", str(changelog)]
+    assert update_spec.main(argv) == 2
+    assert not out.exists()
+    assert update_spec.main([*argv, "--accept", "Training.created_at:format"]) == 0
+    assert "format: date\n" in out.read_text(encoding="utf-8")
+    assert changelog.read_text(encoding="utf-8") == (
+        "# Changelog\n\n## Unreleased\n\n### Breaking\n\n- Upstream: Training.created_at:"
+        " format changed from date-time to date (accepted `Training.created_at:format`).\n"
+        "\n- a fix\n\n## 1.0.0 - 2026-12-03\n"
+    )
+    assert update_spec.main([*argv, "--accept", "no-such-change"]) == 2
+    assert "no change to accept: no-such-change" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("mutate", "verdict"),
+    [
+        (
+            lambda d: training(d)["properties"]["logs"].update(description="new words"),
+            None,
+        ),
+        (
+            lambda d: training(d)["properties"]["created_at"].update(type="integer"),
+            "breaking  Training.created_at: type changed from string to integer",
+        ),
+        (
+            lambda d: training(d)["properties"]["error"].pop("nullable"),
+            "breaking  Training.error: nullable changed from yes to no (nullability tightened)",
+        ),
+        (
+            lambda d: training(d)["properties"]["source"]["enum"].remove("web"),
+            "breaking  Training.source: enum value web removed",
+        ),
+        (
+            lambda d: d["components"]["schemas"]["schemas_training_request"]["properties"].update(
+                {"region": {"type": "string"}}
+            ),
+            "additive  TrainingRequest.region: new optional field",
+        ),
+        (
+            lambda d: d["components"]["schemas"]["schemas_training_request"].update(
+                required=["destination", "input", "region"],
+                properties={
+                    **d["components"]["schemas"]["schemas_training_request"]["properties"],
+                    "region": {"type": "string"},
+                },
+            ),
+            "breaking  TrainingRequest.region: new required field (callers must now send it)",
+        ),
+        (
+            lambda d: d["paths"]["/trainings/{training_id}"]["get"]["parameters"].append(
+                {"name": "fields", "in": "query", "required": False, "schema": {"type": "string"}}
+            ),
+            "additive  trainings.get: new optional query parameter fields",
+        ),
+    ],
+)
+def test_each_change_is_classified(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    reference: Doc,
+    mutate: Mutation,
+    verdict: str | None,
+) -> None:
+    """Additive changes flow (exit 0); breaking ones stop (exit 2) naming the change."""
+    upstream = copy.deepcopy(reference)
+    mutate(upstream)
+    source = tmp_path / "upstream.json"
+    source.write_text(json.dumps(upstream), encoding="utf-8")
+    status = update_spec.main([str(source), "--out", str(tmp_path / "openapi.yaml")])
+    out, err = capsys.readouterr()
+    breaking = verdict is not None and verdict.startswith("breaking")
+    assert status == (2 if breaking else 0), out + err
+    if verdict is None:
+        assert "changes to openapi.yaml (0): none" in out
+    else:
+        assert verdict in out
+        assert (verdict.split(maxsplit=1)[1] in err) is breaking

@@ -2,24 +2,29 @@
 
 The drivers send with `stream=True` and read the body here, so that no answer is held in
 memory past `max_response_bytes`: a declared `Content-Length` over the limit fails before
-a byte of the body is read, and the decoded size is counted as it arrives, with the raw
-bytes handed to the decoder a few kilobytes at a time, so a gzip bomb cannot inflate more
-than a few megabytes before the count stops it. The request's deadline is checked between
-pieces too (the facade's own connections also keep it on every read, see `_deadline`).
+a byte of the body is read, and the raw and the decoded sizes are counted as they arrive.
+The body is decoded here rather than by httpx, whose decoders inflate a whole input at
+once: every stage of a `Content-Encoding` chain (`gzip, gzip`, ...) gives at most
+`_STEP` bytes at a time to the next, so a bomb, nested or not, stops at the limit
+having held a few hundred kilobytes. The request's deadline is checked between pieces
+too (the facade's own connections also keep it on every read, see `_deadline`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+import zlib
+from collections.abc import Iterator
 
 import httpx
 
 from ._hooks import bodiless
 
-_PIECE = 4096
-"""Raw bytes given to the decoder at a time: gzip inflates at most ~1000x, so one step
-of decoding produces at most about 4 MB."""
+_STEP = 64 * 1024
+"""The most bytes one decoding step of one stage produces."""
+
+ACCEPT_ENCODING = "gzip, deflate"
+"""The encodings the client asks for: those `_Decoder` decodes a step at a time."""
 
 
 class ResponseTooLarge(httpx.DecodingError):
@@ -37,10 +42,13 @@ def read(response: httpx.Response, limit: int, deadline: float | None) -> httpx.
     """The answer with its body read (within `limit` and `deadline`), and then released."""
     body = _Body(limit, deadline, response.request)
     try:
-        if _check_declared(response, limit):
-            response.stream = _Pieces(response.stream)
-        for chunk in response.iter_bytes():
-            body.take(chunk)
+        if response.is_stream_consumed:  # read already (a mock transport's): httpx decoded it
+            body.take(response.content)
+        else:
+            decoder = _declared(response, limit)
+            for raw in response.iter_raw():
+                body.take_raw(raw, decoder)
+            body.finish(decoder)
     except httpx.DecodingError as exc:
         return _undecodable(response, exc)
     finally:
@@ -52,10 +60,13 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
     """`read` for an async answer."""
     body = _Body(limit, deadline, response.request)
     try:
-        if _check_declared(response, limit):
-            response.stream = _AsyncPieces(response.stream)
-        async for chunk in response.aiter_bytes():
-            body.take(chunk)
+        if response.is_stream_consumed:  # as in read()
+            body.take(response.content)
+        else:
+            decoder = _declared(response, limit)
+            async for raw in response.aiter_raw():
+                body.take_raw(raw, decoder)
+            body.finish(decoder)
     except httpx.DecodingError as exc:
         return _undecodable(response, exc)
     finally:
@@ -63,16 +74,17 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
     return _done(response, body)
 
 
-def _check_declared(response: httpx.Response, limit: int) -> bool:
-    """Fail if the answer declares more than `limit` bytes; True if it is encoded (gzip...),
-    so that its raw bytes must go to the decoder in pieces."""
-    encoded = False
+def _declared(response: httpx.Response, limit: int) -> _Decoder:
+    """The decoder of the answer's `Content-Encoding`; fail at once if it declares a
+    `Content-Length` over `limit`."""
+    encodings: list[str] = []
     for name, value in response.headers.raw:  # one pass: Headers.get costs a pass each
         lowered = name.lower()
         if lowered == b"content-length" and value.isdigit() and int(value) > limit:
             raise ResponseTooLarge(limit, request=response.request)
-        encoded = encoded or lowered == b"content-encoding"
-    return encoded
+        if lowered == b"content-encoding":
+            encodings += value.decode("latin-1").split(",")
+    return _Decoder(encodings)
 
 
 class _Body:
@@ -82,11 +94,30 @@ class _Body:
         self.pieces: list[bytes] = []
         self._size, self._limit, self._deadline, self._request = 0, limit, deadline, request
 
+        self._raw = 0
+
     def take(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if self._size > self._limit:
             raise ResponseTooLarge(self._limit, request=self._request)
         self.pieces.append(chunk)
+        self._check_deadline()
+
+    def take_raw(self, chunk: bytes, decoder: _Decoder) -> None:
+        """Take bytes as received, through `decoder`: the raw count, too, is bounded."""
+        self._raw += len(chunk)
+        if self._raw > self._limit:
+            raise ResponseTooLarge(self._limit, request=self._request)
+        self._check_deadline()
+        for piece in decoder.decode(chunk):
+            self.take(piece)
+
+    def finish(self, decoder: _Decoder) -> None:
+        """Take what `decoder` still holds once the body has ended."""
+        for piece in decoder.flush():
+            self.take(piece)
+
+    def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise httpx.ReadTimeout("the request's timeout ran out", request=self._request)
 
@@ -116,33 +147,67 @@ def _done(response: httpx.Response, body: _Body) -> httpx.Response:
     return response
 
 
-class _Pieces(httpx.SyncByteStream):
-    """A raw stream cut into pieces of at most _PIECE bytes."""
+class _Decoder:
+    """A `Content-Encoding` chain (`gzip`, `deflate`, `identity`, applied in the order
+    listed) undone stage by stage, lazily: each stage hands the next at most `_STEP` bytes
+    at a time, so no stage holds more than that however much its input inflates.
+    An encoding the client did not ask for (`br`, `zstd`, ...) cannot be decoded."""
 
-    def __init__(self, inner: httpx.SyncByteStream | httpx.AsyncByteStream) -> None:
-        assert isinstance(inner, httpx.SyncByteStream)
-        self._inner = inner
+    def __init__(self, encodings: list[str]) -> None:
+        self._stages: list[_Inflate] = []
+        for encoding in reversed([e.strip().lower() for e in encodings]):
+            if encoding in ("gzip", "x-gzip"):
+                self._stages.append(_Inflate(gzip=True))
+            elif encoding == "deflate":
+                self._stages.append(_Inflate(gzip=False))
+            elif encoding not in ("identity", ""):
+                raise httpx.DecodingError(
+                    f"it is encoded as {encoding!r}, which the client did not ask for "
+                    f"(Accept-Encoding: {ACCEPT_ENCODING})"
+                )
 
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            for start in range(0, len(chunk), _PIECE):
-                yield chunk[start : start + _PIECE]
+    def decode(self, data: bytes, first: int = 0) -> Iterator[bytes]:
+        """The decoded pieces of `data`, as it comes out of stage `first`'s input."""
+        if first == len(self._stages):
+            if data:
+                yield data
+            return
+        for piece in self._stages[first].decode(data):
+            yield from self.decode(piece, first + 1)
 
-    def close(self) -> None:
-        self._inner.close()
+    def flush(self) -> Iterator[bytes]:
+        """What the stages still hold once the body has ended."""
+        for index, stage in enumerate(self._stages):
+            yield from self.decode(stage.flush(), index + 1)
 
 
-class _AsyncPieces(httpx.AsyncByteStream):
-    """An async raw stream cut into pieces of at most _PIECE bytes."""
+class _Inflate:
+    """One gzip or deflate stage (deflate as zlib-wrapped or raw, as httpx reads it)."""
 
-    def __init__(self, inner: httpx.SyncByteStream | httpx.AsyncByteStream) -> None:
-        assert isinstance(inner, httpx.AsyncByteStream)
-        self._inner = inner
+    def __init__(self, *, gzip: bool) -> None:
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS)
+        self._raw_fallback = not gzip  # servers send raw deflate as "deflate" too
+        self._started = False
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            for start in range(0, len(chunk), _PIECE):
-                yield chunk[start : start + _PIECE]
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            try:
+                piece = self._zlib.decompress(data, _STEP)
+            except zlib.error as exc:
+                if not (self._raw_fallback and not self._started):
+                    raise httpx.DecodingError(str(exc)) from None
+                self._raw_fallback = False
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._started = True
+            if piece:
+                yield piece
+            data = self._zlib.unconsumed_tail
+            if not data and len(piece) < _STEP:
+                return
 
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+    def flush(self) -> bytes:
+        try:
+            return self._zlib.flush(_STEP)
+        except zlib.error as exc:
+            raise httpx.DecodingError(str(exc)) from None

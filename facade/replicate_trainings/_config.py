@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import random
 import sys
@@ -10,6 +11,7 @@ import sys
 import httpx
 
 from . import _arguments
+from ._body import ACCEPT_ENCODING
 from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -48,13 +50,17 @@ class ClientConfig:
         timeout: float | httpx.Timeout | None,
         max_retries: int | RetryPolicy,
         max_response_bytes: object = DEFAULT_MAX_RESPONSE_BYTES,
+        *,
+        allow_insecure_http: object = False,
     ) -> ClientConfig:
+        url = _base_url(
+            base_url
+            if base_url is not None
+            else os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
+        )
+        _check_plain_http(url, allow_insecure_http)
         return cls(
-            base_url=_base_url(
-                base_url
-                if base_url is not None
-                else os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
-            ),
+            base_url=url,
             token=_token(token if token is not None else os.environ.get("REPLICATE_API_TOKEN")),
             timeout=_arguments.timeout("timeout", timeout),
             retry=_retry(max_retries),
@@ -82,7 +88,14 @@ class ClientConfig:
             "Authorization": f"Bearer {self.token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether the httpx client the facade makes reads proxies (and TLS settings) from
+        the environment: for https only, as a proxy of a plain-HTTP URL reads the token."""
+        return self.base_url.scheme == "https"
 
     def url(self, path: str) -> str:
         """The absolute URL of an API path such as '/trainings'."""
@@ -119,6 +132,31 @@ def _base_url(value: object) -> httpx.URL:
     if "?" in str(value) or "#" in str(value):
         raise ValueError(f"base_url must not have a query or fragment, got {str(value)!r}")
     return url
+
+
+def _check_plain_http(url: httpx.URL, allowed: object) -> None:
+    """Refuse to send the token in clear text over a network: an http:// base URL must be
+    on this machine (a loopback address, `localhost`, `*.localhost`) or a `*.test` name,
+    which no DNS resolves, unless the caller passes allow_insecure_http=True."""
+    if not isinstance(allowed, bool):
+        raise TypeError(f"allow_insecure_http must be a bool, not {type(allowed).__name__}")
+    if url.scheme != "http" or allowed or local_host(url.host):
+        return
+    raise ValueError(
+        f"base_url {str(url)!r} is plain HTTP to another machine: the token would cross the "
+        "network in clear text. Use https://, or pass allow_insecure_http=True"
+    )
+
+
+def local_host(host: str) -> bool:
+    """A host that plain HTTP may carry the token to: this machine, or a reserved test name."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith((".localhost", ".test")):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _retry(value: object) -> RetryPolicy:

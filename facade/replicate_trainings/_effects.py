@@ -153,9 +153,10 @@ def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
         response = http.send(effect.build(http), stream=True, follow_redirects=False)
         return _body.read(response, effect.max_bytes, deadline)
     except (httpx.HTTPError, RuntimeError) as exc:
-        return _failed(http, effect, exc)
+        failure = exc
     finally:
         _deadline.stop(token)
+    return _failed(http, effect, failure)  # out of the except block: no __context__
 
 
 async def run_async(
@@ -225,9 +226,10 @@ async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
         except TimeoutError:
             raise httpx.ReadTimeout("the request's timeout ran out", request=request) from None
     except (httpx.HTTPError, RuntimeError) as exc:
-        return _failed(http, effect, exc)
+        failure = exc
     finally:
         _deadline.stop(token)
+    return _failed(http, effect, failure)  # as in _send_sync
 
 
 async def _exchange(
@@ -242,7 +244,8 @@ def _failed(
 ) -> httpx.Response:
     """What a send that raised `error` comes to, for both drivers: a status error (raised
     by an event hook of the user's client) is the answer, its body unread; on closed
-    connections, ClientClosedError; anything else, `error` itself."""
+    connections, ClientClosedError (with no `__context__`: `error` may quote the server,
+    see `_pipeline.scrubbed_cause`); anything else, `error` itself."""
     if isinstance(error, httpx.HTTPStatusError):
         return bodiless(error.response)
     if http.is_closed:

@@ -3,6 +3,8 @@
 A listing of 10,000 trainings from an older API can carry the same oddity in every item;
 the log gets the first few of each minute and a count of the rest. Values are described
 by kind and length, never echoed: a server can put anything in a field, the token included.
+The training's id and the field's path are shown scrubbed, as one bounded line
+(`_server_text`): an id can hold line breaks, escape sequences or a megabyte of text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+
+from ._server_text import scrub, shown
 
 logger = logging.getLogger("replicate_trainings")
 
@@ -39,15 +43,17 @@ class FieldWarnings:
                 return
             self._logged += 1
             suppressed, self._suppressed = self._suppressed, 0
-        shown = training_id if isinstance(training_id, str) else describe(training_id)
+        named = shown(scrub(training_id, "")) if isinstance(training_id, str) else None
+        named = named or describe(training_id)
+        field = shown(path)
         logger.warning(
             "training %s: field '%s' is %s, not %s; it is read as missing (to_dict() keeps it)%s",
-            shown,
-            path,
+            named,
+            field,
             describe(value),
             expected,
             f" ({suppressed} more such warnings were not logged)" if suppressed else "",
-            extra={"training_id": shown, "field": path},
+            extra={"training_id": named, "field": field},
         )
 
 

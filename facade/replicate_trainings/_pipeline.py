@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Never, TypeVar
@@ -22,6 +21,9 @@ from ._effects import UNDECODABLE, Program, Send, Sleep
 from ._options import NO_OPTIONS, RequestOptions
 from ._raw import RawResponse
 from ._retry import should_retry_error, should_retry_status, transient_status
+from ._server_text import scrub, shown
+
+__all__ = ["Call", "answer", "request", "request_raw", "scrub", "status_error"]
 
 _T = TypeVar("_T")
 
@@ -135,23 +137,11 @@ def answer(
             send = dataclasses.replace(send, timeout=_until(timeout, deadline - started))
         response: httpx.Response | None = None
         cause: httpx.HTTPError | None = None
+        unreadable: httpx.DecodingError | None = None
         try:
             response = yield send
         except httpx.DecodingError as exc:  # a transport's, or a body over max_response_bytes
-            _log(
-                config,
-                call,
-                f"failed: {type(exc).__name__}",
-                status=None,
-                retries=retries,
-                started=started,
-            )
-            message = f"the answer to {call.method} {_path(call)} is unreadable: {exc}"
-            if not call.idempotent:
-                message += "." + MAY_HAVE_ACTED
-            raise errors.ResponseParseError(
-                scrub(message, config.token), may_have_acted=not call.idempotent
-            ) from None
+            unreadable = exc
         except httpx.HTTPError as exc:
             failure: errors.ReplicateError = connection_error(exc, call, config.token)
             retryable = should_retry_error(exc, idempotent=call.idempotent)
@@ -164,6 +154,8 @@ def answer(
             failure = status_error(response, call, config.token)
             retryable = should_retry_status(status, idempotent=call.idempotent)
             outcome = str(status)
+        if unreadable is not None:  # raised here, out of the except block: no __context__
+            raise _unreadable(config, call, unreadable, retries=retries, started=started)
         retry_in: float | None = None
         if retryable and retries < config.retry.max_retries:
             delay = config.retry.delay(retries, response, rng=config.rng, now=config.clock.time())
@@ -179,9 +171,45 @@ def answer(
             retry_in=retry_in,
         )
         if retry_in is None:
-            raise failure from cause
+            raise failure from (None if cause is None else scrubbed_cause(cause, config.token))
         retries += 1
         yield Sleep(retry_in, config.clock)
+
+
+def _unreadable(
+    config: ClientConfig,
+    call: Call,
+    error: httpx.DecodingError,
+    *,
+    retries: int,
+    started: float,
+) -> errors.ResponseParseError:
+    """The error for an answer whose body could not be decoded or was over the size limit."""
+    outcome = f"failed: {type(error).__name__}"
+    _log(config, call, outcome, status=None, retries=retries, started=started)
+    message = (
+        f"the answer to {call.method} {_path(call)} is unreadable: "
+        f"{_server(str(error), config.token)}"
+    )
+    if not call.idempotent:
+        message += "." + MAY_HAVE_ACTED
+    return errors.ResponseParseError(message, may_have_acted=not call.idempotent)
+
+
+def scrubbed_cause(error: httpx.HTTPError, token: str) -> httpx.HTTPError:
+    """`error` as the cause of ours: the same type, message and traceback, but scrubbed
+    (httpx quotes a status or header line, which a server can make echo the token), with
+    no chain of its own (httpcore's and h11's errors quote the same line) and a request
+    without its Authorization header."""
+    kind = type(error)
+    copy = kind.__new__(kind)
+    copy.__dict__.update(vars(error))  # httpx keeps the request here
+    copy.args = tuple(scrub(arg, token) if isinstance(arg, str) else arg for arg in error.args)
+    request = vars(error).get("_request")
+    if isinstance(request, httpx.Request):
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"authorization"]
+        copy._request = httpx.Request(request.method, request.url, headers=headers)
+    return copy.with_traceback(error.__traceback__)
 
 
 def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
@@ -203,19 +231,19 @@ def parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call,
     """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
     data = _NOT_JSON if UNDECODABLE in response.extensions else _json(response)
     if UNDECODABLE in response.extensions:
-        reason = f"its body cannot be decoded: {response.extensions[UNDECODABLE]}"
+        reason = f"its body cannot be decoded: {_server(response.extensions[UNDECODABLE], token)}"
     elif data is _NOT_JSON:
         reason = f"not JSON: {_snippet(response, token)}"
     else:
         try:
             parsed = parse(data)
         except errors.ResponseParseError as exc:
-            reason = str(exc)
+            reason = _server(str(exc), token)
         else:
             answered = getattr(parsed, "id", call.subject)
             if call.subject is None or answered == call.subject:
                 return parsed
-            reason = f"it is about training {answered!r}, not {call.subject!r}"
+            reason = f"it is about training '{_server(str(answered), token)}', not {call.subject!r}"
     message = (
         f"{response.status_code} answer to {call.method} {_path(call)} is unreadable: {reason}"
     )
@@ -259,11 +287,13 @@ def status_error(response: httpx.Response, call: Call, token: str) -> errors.API
             body = response.text
         except (UnicodeError, LookupError):  # a declared charset that cannot decode it
             body = response.content.decode("utf-8", "replace")
-    reason = title or _reason(status)
+    reason = shown(title) if title else _reason(status)
     if undecodable is not None:
-        explanation = f"(a body that cannot be decoded: {undecodable})"
+        explanation = f"(a body that cannot be decoded: {_server(undecodable, token)})"
+    elif detail:
+        explanation = shown(detail)
     else:
-        explanation = detail or ("" if problem else _snippet(response, token))
+        explanation = "" if problem else _snippet(response, token)
     message = f"{status} {reason}" + (f": {explanation}" if explanation else "")
     message += f" ({call.method} {_path(call)})"
     kind = _STATUS_ERRORS.get(status) or (
@@ -297,7 +327,7 @@ def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.A
     )
     message = f"{call.method} {_path(call)} got no answer: {type(error).__name__}"
     if str(error):
-        message += f": {error}"
+        message += f": {_server(str(error), token)}"
     acted = not call.idempotent and not should_retry_error(error, idempotent=False)
     if acted:
         message += "." + MAY_HAVE_ACTED
@@ -353,40 +383,17 @@ def _reason(status: int) -> str:
 
 
 def _text(value: object, token: str) -> str | None:
+    """A problem-details field as the error keeps it: whole, but scrubbed."""
     return scrub(value, token) if isinstance(value, str) and value else None
 
 
-_CREDENTIALS = re.compile(
-    r"""(?ix)
-    ( authorization ["']? \s* [:=] \s* ["']? )  # a header or field named Authorization
-      [^"'\r\n<>,;}]*                           # ... its value, to the end of the line
-    | (?<![A-Za-z0-9]) ( bearer ) \s+ [A-Za-z0-9._~+/=-]+  # a bearer credential anywhere
-    """
-)
-
-
-def scrub(text: str, token: str) -> str:
-    """`text` without the token and without any Authorization value or bearer credential.
-
-    Server text reaches error messages, and a proxy's error page may echo the request's
-    headers: what was sent as a credential never shows in str(error) or a log line.
-    """
-    if token:
-        text = text.replace(token, "[redacted]")
-    return _CREDENTIALS.sub(_redacted, text)
-
-
-def _redacted(match: re.Match[str]) -> str:
-    if match.group(1) is not None:
-        return f"{match.group(1)}[redacted]"
-    return f"{match.group(2)} [redacted]"
+def _server(text: str, token: str) -> str:
+    """Server text for a message: scrubbed, then one bounded line (`_server_text`)."""
+    return shown(scrub(text, token))
 
 
 def _snippet(response: httpx.Response, token: str) -> str:
-    """The start of the body as one line, scrubbed before it is cut (a cut token would
-    no longer be found)."""
+    """The start of the body as one bounded line, its runs of white space as one space."""
     raw = response.content[:_SNIPPET_SOURCE].decode("utf-8", "replace")
     text = " ".join(scrub(raw, token).split())
-    if not text:
-        return "(empty body)"
-    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+    return shown(text, _SNIPPET) if text else "(empty body)"

@@ -6,12 +6,13 @@ newest trainings are listed (an idempotent call, retried as any) for one with th
 model, version, input (and destination, when the listing shows it) created no earlier
 than the moment the request left, less CLOCK_SKEW. Exactly one match is the answer;
 none or several, and the original error is raised, `may_have_acted` still True.
+Inputs match as JSON values (`same_json`): `true` is not `1`, though `1` is `1.0`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Never, TypeVar
 
@@ -38,7 +39,7 @@ class Wanted:
 
     model: str
     version: str
-    input: Any
+    input: object
     destination: str | None
     listing: Call
     """The first page of the newest trainings, with the create's headers and timeout (a
@@ -55,10 +56,55 @@ class Wanted:
             return False
         if model != self.model or training.version != self.version:
             return False
-        if dict(training.input) != self.input:
+        if not same_json(training.input, self.input):
             return False
         destination = training.to_dict().get("destination")
         return self.destination is None or destination in (None, self.destination)
+
+
+def same_json(one: object, other: object) -> bool:
+    """True if two decoded JSON values are the same JSON value, at any depth.
+
+    Python's `==` takes `True` for `1`; JSON does not: a boolean equals only a boolean,
+    null only null, a string only a string. Numbers compare by value, so `1` is `1.0`
+    (JSON has one number type; a server may write either). Iterative: inputs may nest
+    deeper than Python recursion goes.
+    """
+    todo: list[tuple[Any, Any]] = [(one, other)]
+    while todo:
+        a, b = todo.pop()
+        kind = _json_kind(a)
+        if kind is None or kind != _json_kind(b):
+            return False
+        if kind == "object":
+            if a.keys() != b.keys():
+                return False
+            todo.extend((a[key], b[key]) for key in a)
+        elif kind == "array":
+            if len(a) != len(b):
+                return False
+            todo.extend(zip(a, b, strict=True))
+        elif a != b:
+            return False
+    return True
+
+
+def _json_kind(value: object) -> str | None:
+    """The JSON type of a decoded value (`bool` looked at before `int`, which it subclasses)."""
+    for kind, python in _JSON_KINDS:
+        if isinstance(value, python):
+            return kind
+    return None
+
+
+_JSON_KINDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("null", type(None)),
+    ("boolean", bool),
+    ("number", (int, float)),
+    ("string", str),
+    ("object", Mapping),
+    ("array", (list, tuple)),
+)
 
 
 def creating(config: ClientConfig, call: Call, wanted: Wanted) -> Program[Never, Training]:

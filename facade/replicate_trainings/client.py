@@ -220,6 +220,7 @@ class _BaseClient(Generic[_Http, _Ops]):
         max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: _Http | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._http_type):
             raise TypeError(
@@ -228,11 +229,20 @@ class _BaseClient(Generic[_Http, _Ops]):
             )
         if isinstance(timeout, _Default):
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
-        config = ClientConfig.resolve(token, base_url, timeout, max_retries, max_response_bytes)
+        config = ClientConfig.resolve(
+            token,
+            base_url,
+            timeout,
+            max_retries,
+            max_response_bytes,
+            allow_insecure_http=allow_insecure_http,
+        )
         self._owns_http = http_client is None
         if http_client is None:
             config = dataclasses.replace(config, preset_headers=True)
-            http_client = self._own_http_type(timeout=config.timeout, headers=config.headers)
+            http_client = self._own_http_type(
+                timeout=config.timeout, headers=config.headers, trust_env=config.trust_env
+            )
         else:
             adopt(http_client)
         self._connect(config, http_client)

@@ -2,9 +2,10 @@
 
 Only one page is held at a time, so memory stays flat however long the list is. Each
 page's `next` URL is followed only after checking the URL as it will be sent: the
-configured scheme, host, port and base path, no credentials, no dot segments and no
-percent-encoded dot, slash, backslash or percent (which a server or proxy might decode
-into a path outside the API), so the token is never sent anywhere else. A `next` link
+configured scheme, host, port and base path, no credentials, no dot segments, no
+percent-encoded dot, slash, backslash or percent, and no `;` path parameters (which a
+server or proxy might decode or normalise into a path outside the API: `..;`, `%2e%2e`),
+so the token is never sent anywhere else. A `next` link
 back to a page already fetched (the same URL, query in any order, or the same cursor)
 ends the walk, so a listing never loops.
 
@@ -20,12 +21,13 @@ from array import array
 from bisect import bisect_left
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 import httpx
 
 from ._effects import Emit, Program, stream_async, stream_sync
-from ._pipeline import Call, request, scrub
+from ._pipeline import Call, request
+from ._server_text import scrub, shown
 from .errors import ResponseParseError
 from .training import Training
 
@@ -109,26 +111,22 @@ def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
         page, bad = yield from request(config, call, _read_page)
         yield Emit(page)
         if bad is not None:
-            raise ResponseParseError(scrub(_resume_message(page, bad, number, call), config.token))
+            raise ResponseParseError(_resume_message(page, bad, number, call, config.token))
         if page.next_url is None:
             return
         url, refusal = _judged(config.base_url, page.next_url)
         if url is None or refusal is not None:
             raise ResponseParseError(
-                scrub(
-                    f"refusing to follow page {number}'s next link {_excerpt(page.next_url)}: "
-                    f"{refusal} (the token is only sent to {config.base_url})",
-                    config.token,
-                )
+                f"refusing to follow page {number}'s next link "
+                f"{_excerpt(page.next_url, config.token)}: {refusal} "
+                f"(the token is only sent to {config.base_url})"
             )
         earlier = seen.add(url, number + 1)
         if earlier is not None:
             raise ResponseParseError(
-                scrub(
-                    f"the listing loops: page {number}'s next link {_excerpt(page.next_url)} "
-                    f"leads back to page {earlier}, already fetched",
-                    config.token,
-                )
+                f"the listing loops: page {number}'s next link "
+                f"{_excerpt(page.next_url, config.token)} leads back to page {earlier}, "
+                "already fetched"
             )
         number += 1
         call = Call(call.operation, "GET", page.next_url, idempotent=True, options=call.options)
@@ -185,10 +183,21 @@ def _judged(base: httpx.URL, link: str) -> tuple[httpx.URL | None, str | None]:
         return url, "it is on another scheme, host or port"
     if _ENCODED.search(sent) or "\\" in sent or "/./" in sent + "/" or "/../" in sent + "/":
         return url, "its path has dot segments or an encoded dot, slash, backslash or percent"
+    if ";" in sent:
+        return url, "its path has ';' parameters (a server may read '..;' as '..')"
+    if any(_dots(segment) for segment in sent.split("/")):
+        return url, "its path has a segment that normalises to a dot segment"
     prefix = base.raw_path.decode("ascii").rstrip("/")
     if sent != prefix and not sent.startswith(prefix + "/"):
         return url, "its path is outside the base URL's"
     return url, None
+
+
+def _dots(segment: str) -> bool:
+    """Whether a path segment reads as `.` or `..` once percent-decoded, stripped of `;`
+    parameters and of the white space some servers trim."""
+    decoded = unquote(segment).partition(";")[0].strip()
+    return decoded in (".", "..")
 
 
 def _port(url: httpx.URL) -> int | None:
@@ -226,25 +235,25 @@ def _sent_url(call: Call) -> httpx.URL:
     return httpx.URL(call.url, params=call.params)
 
 
-def _resume_message(page: Page, bad: _BadItem, number: int, call: Call) -> str:
+def _resume_message(page: Page, bad: _BadItem, number: int, call: Call, token: str) -> str:
     path = _sent_url(call).raw_path.decode("ascii")
     resume = (
         "it was the last page, so nothing follows"
         if page.next_url is None
-        else f"resume after this page with list(cursor={page.next_cursor!r})"
+        else f"resume after this page with list(cursor='{_excerpt(page.next_cursor or '', token)}')"
     )
     rest = f" (skipping the {_items(bad.after)} after it on this page)" if bad.after else ""
     return (
-        f"item {bad.index} of page {number} of the listing (GET {_excerpt(path)}) is not a "
-        f"training: {bad.reason}. The {_items(bad.index)} before it were handed out; "
+        f"item {bad.index} of page {number} of the listing (GET {_excerpt(path, token)}) is "
+        f"not a training: {_excerpt(bad.reason, token)}. The {_items(bad.index)} before it "
+        "were handed out; "
         f"{resume}{rest}"
     )
 
 
-def _excerpt(text: str, limit: int = 200) -> str:
-    """`text` for a message: cut to `limit`, quoted only if it has unprintable characters."""
-    shown = text if len(text) <= limit else text[:limit] + "..."
-    return shown if shown.isprintable() else repr(shown)
+def _excerpt(text: str, token: str) -> str:
+    """Server text (a link, a cursor, a reason) for a message: scrubbed, one bounded line."""
+    return shown(scrub(text, token))
 
 
 def _items(count: int) -> str:

@@ -6,6 +6,10 @@ user does with a training: status helpers, the payload as received, equality, pi
 A training needs only a string `id`: any other field that is missing, null, of another
 type or malformed reads as None (`input` as an empty mapping), is logged as a warning
 (rate-limited), and stays as received in `to_dict()`.
+
+Nothing read can be changed: `input` and every object and array inside it are read-only
+(a dict and a list that refuse changes, so `json.dumps` and `==` work as on plain ones),
+and `to_dict()` gives a fresh plain copy to change.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ class Training(TrainingShape):
     """One training's state. Holds no client: it pickles, compares and crosses threads.
 
     Equality compares the payload as received, unknown fields included; the hash uses
-    the id, status and logs, so equal trainings hash alike.
+    the id, status and logs, so equal trainings hash alike. Copying gives the same object.
     """
 
     __slots__ = ("_payload",)
@@ -90,7 +94,7 @@ class Training(TrainingShape):
             return True
         if status in RUNNING_STATUSES:
             return False
-        return self._completed_at is not None
+        return self.completed_at is not None
 
     @property
     def succeeded(self) -> bool:
@@ -104,6 +108,12 @@ class Training(TrainingShape):
     def __hash__(self) -> int:
         return hash((self._id, str(self._status), self._logs))
 
+    def __copy__(self) -> Self:
+        return self  # immutable: a copy is the training itself, as for a tuple
+
+    def __deepcopy__(self, memo: object) -> Self:
+        return self
+
     def __reduce__(self) -> tuple[Any, ...]:
         # As JSON text: pickling the payload itself recurses once per level of nesting,
         # and an `input` nested a few hundred deep that json.loads accepted would fail.
@@ -114,7 +124,8 @@ class Training(TrainingShape):
             return (type(self)._from_decoded, (self._payload,))
 
     def __repr__(self) -> str:
-        created = self._created_at.isoformat() if self._created_at is not None else None
+        created_at = self.created_at
+        created = created_at.isoformat() if created_at is not None else None
         return (
             f"Training(id={self._id!r}, status={_text(self._status)!r}, model={self._model!r}, "
             f"version={self._version!r}, created_at={created!r})"

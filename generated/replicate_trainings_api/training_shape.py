@@ -4,6 +4,8 @@ Written by `make generate` (scripts/shape.py with scripts/templates/); do not ed
 A field that is missing, null, of another type or malformed reads as None (an empty
 mapping for a free-form object); `report` is told of each value the schema does not
 allow. Only a required field that cannot be read makes the object unreadable.
+What is read cannot be changed: objects and arrays, at any depth, read as a dict and a
+list that refuse changes. A date-time field always holds an aware datetime (an instant).
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any, Self, TypeVar
+from typing import Any, NoReturn, Self, TypeVar
 
 __all__ = [
     "FieldSpec",
@@ -34,7 +35,9 @@ __all__ = [
 ]
 
 Report = Callable[[object, str, object, str], None]
-"""Hears of each unusable value: (the training's id, the field's path, the value, the expected)."""
+"""Hears of each value the schema does not allow: (the training's id, the field's path, the
+value, the expected). Such a value reads as None, but for a timestamp Python can still read
+(a date alone, no time zone), which reads as it always has."""
 
 
 class UnreadableField(ValueError):
@@ -137,23 +140,19 @@ class TrainingMetrics:
         self = cls.__new__(cls)
         get = data.get
         value = get("predict_time")
-        if type(value) is not float:
-            if type(value) is int:
-                value = _float(value)
-            else:
-                if value is not None or "predict_time" in data:
-                    report(training_id, path + "predict_time", value, "a number")
-                value = None
+        number = _finite(value)
+        if number is None:
+            if value is not None or "predict_time" in data:
+                report(training_id, path + "predict_time", value, "a finite number")
+        value = number
         self._predict_time = value
 
         value = get("total_time")
-        if type(value) is not float:
-            if type(value) is int:
-                value = _float(value)
-            else:
-                if value is not None or "total_time" in data:
-                    report(training_id, path + "total_time", value, "a number")
-                value = None
+        number = _finite(value)
+        if number is None:
+            if value is not None or "total_time" in data:
+                report(training_id, path + "total_time", value, "a finite number")
+        value = number
         self._total_time = value
 
         return self
@@ -382,11 +381,14 @@ class TrainingShape:
         "_version",
         "_report",
     )
-    _completed_at: datetime | None
-    _created_at: datetime | None
+    _completed_at: datetime | None | str
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
+    _created_at: datetime | None | str
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
     _error: str | None
     _id: str
     _input: Mapping[str, Any]
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
     _logs: str | None
     _metrics: TrainingMetrics | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
@@ -394,7 +396,8 @@ class TrainingShape:
     _output: TrainingOutput | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
     _source: TrainingSource | str | None
-    _started_at: datetime | None
+    _started_at: datetime | None | str
+    """Read on first use: a listing reads a few fields of thousands of trainings."""
     _status: TrainingStatus | str | None
     _urls: TrainingURLs | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
@@ -404,12 +407,28 @@ class TrainingShape:
     @property
     def completed_at(self) -> datetime | None:
         """The time when the training completed"""
-        return self._completed_at
+        value = self._completed_at
+        if isinstance(value, str):
+            value = _instant(
+                value,
+                self._report,
+                self._id,
+                "completed_at",
+                "an RFC 3339 timestamp or null",
+            )
+            self._completed_at = value
+        return value
 
     @property
     def created_at(self) -> datetime | None:
         """The time when the training was created"""
-        return self._created_at
+        value = self._created_at
+        if isinstance(value, str):
+            value = _instant(
+                value, self._report, self._id, "created_at", "an RFC 3339 timestamp"
+            )
+            self._created_at = value
+        return value
 
     @property
     def error(self) -> str | None:
@@ -424,7 +443,11 @@ class TrainingShape:
     @property
     def input(self) -> Mapping[str, Any]:
         """The input parameters used for the training"""
-        return self._input
+        value = self._input
+        if type(value) in _CONTAINERS:
+            value = _frozen(value)
+            self._input = value
+        return value
 
     @property
     def logs(self) -> str | None:
@@ -462,7 +485,17 @@ class TrainingShape:
     @property
     def started_at(self) -> datetime | None:
         """The time when the training started"""
-        return self._started_at
+        value = self._started_at
+        if isinstance(value, str):
+            value = _instant(
+                value,
+                self._report,
+                self._id,
+                "started_at",
+                "an RFC 3339 timestamp or null",
+            )
+            self._started_at = value
+        return value
 
     @property
     def status(self) -> TrainingStatus | str | None:
@@ -493,24 +526,14 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     get = data.get
     training_id = get("id")
     value = get("completed_at")
-    if type(value) is str:
-        parsed = _timestamp(value)
-        if parsed is None:
-            report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
-        value = parsed
-    else:
+    if type(value) is not str:
         if value is not None:
             report(training_id, "completed_at", value, "an RFC 3339 timestamp or null")
         value = None
     self._completed_at = value
 
     value = get("created_at")
-    if type(value) is str:
-        parsed = _timestamp(value)
-        if parsed is None:
-            report(training_id, "created_at", value, "an RFC 3339 timestamp")
-        value = parsed
-    else:
+    if type(value) is not str:
         if value is not None or "created_at" in data:
             report(training_id, "created_at", value, "an RFC 3339 timestamp")
         value = None
@@ -573,12 +596,7 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
     self._source = value
 
     value = get("started_at")
-    if type(value) is str:
-        parsed = _timestamp(value)
-        if parsed is None:
-            report(training_id, "started_at", value, "an RFC 3339 timestamp or null")
-        value = parsed
-    else:
+    if type(value) is not str:
         if value is not None:
             report(training_id, "started_at", value, "an RFC 3339 timestamp or null")
         value = None
@@ -779,12 +797,120 @@ TRAINING_FIELDS: tuple[FieldSpec, ...] = (
 )
 """The fields of `Training`, in openapi.yaml's order."""
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+class _FrozenDict(dict[str, Any]):
+    """A JSON object as read: a dict (so json.dumps and `==` work as before) that refuses
+    every change, its objects and arrays frozen too. `to_dict()` gives a copy to change."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(_READ_ONLY)
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Self:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+
+class _FrozenList(list[Any]):
+    """A JSON array as read: a list that refuses every change, like `_FrozenDict`."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(_READ_ONLY)
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Self:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+_READ_ONLY = "a training's data is read-only; to_dict() gives a copy to change"
+_CONTAINERS = (dict, list, tuple)
+"""A field holding one of these is frozen on first use: JSON's object and array, and the
+tuple `from_dict` may be given."""
+
+
+def _frozen(value: Any) -> Any:
+    """`value` with every object and array in it, at any depth, copied read-only.
+
+    Iterative: a payload may nest deeper than Python recursion goes.
+    """
+    top = _shallow(value)
+    todo = [top] if top is not value else []
+    while todo:
+        container = todo.pop()
+        items: list[tuple[Any, Any]]
+        put: Callable[[Any, Any, Any], None]
+        if type(container) is _FrozenDict:
+            items, put = list(container.items()), dict.__setitem__
+        else:
+            items, put = list(enumerate(container)), list.__setitem__
+        for key, item in items:
+            if type(item) in _SCALARS:
+                continue
+            inner = _shallow(item)
+            if inner is not item:
+                put(container, key, inner)
+                todo.append(inner)
+    return top
+
+
+def _shallow(value: Any) -> Any:
+    """A read-only shallow copy of an object or array not yet read-only; else `value`."""
+    kind = type(value)
+    if kind is dict or (kind is not _FrozenDict and isinstance(value, Mapping)):
+        return _FrozenDict(value)
+    if kind is list or (kind is not _FrozenList and isinstance(value, list | tuple)):
+        return _FrozenList(value)
+    return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+_EMPTY: Mapping[str, Any] = _FrozenDict()
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?:\.\d+)?")
+_RFC3339 = re.compile(
+    r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)", re.ASCII
+)
+"""RFC 3339's date-time, the spec's `date-time` format: a date, a time and a time zone."""
+
+
+def _instant(
+    text: str, report: Report, training_id: object, path: str, expected: str
+) -> datetime | None:
+    """A date-time field's string as an aware datetime, or None; `report` hears of any
+    string RFC 3339 does not allow, read or not."""
+    parsed = _timestamp(text)
+    if parsed is None or not _RFC3339.fullmatch(text):
+        report(training_id, path, text, expected)
+    return parsed
 
 
 def _timestamp(value: str) -> datetime | None:
-    """RFC 3339 in any precision (nanoseconds cut to microseconds), naive read as UTC."""
+    """An instant: RFC 3339 in any precision (nanoseconds cut to microseconds).
+
+    What Python reads beyond RFC 3339 is read as it is (a date alone as midnight, no
+    time zone as UTC) and `_RFC3339` tells the reader to warn; an instant before
+    0001-01-01 or after 9999-12-31 in UTC, which a datetime cannot hold, is None.
+    """
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -794,15 +920,26 @@ def _timestamp(value: str) -> datetime | None:
             parsed = datetime.fromisoformat(lenient)
         except ValueError:
             return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    if parsed.year in (1, 9999):
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError:
+            return None
+    return parsed
 
 
-def _float(value: int) -> float:
-    """A JSON integer as a float; one beyond a float's range is infinite."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
+def _finite(value: object) -> float | None:
+    """A JSON number as a float, or None: not a number, or beyond a float's range."""
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if type(value) is int:
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    return None
 
 
 def _kind(value: object) -> str:

@@ -1,5 +1,6 @@
 """Contains some shared types for properties"""
 
+import re
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
@@ -51,4 +52,35 @@ class DetailedResponse(Generic[T]):
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "DetailedResponse", "Unset"]
+# One path segment: a letter or digit, then letters, digits, '.', '_' or '-'. That rules
+# out '', '.', '..', '/', '?', '#', '%', ';' and spaces: no value can reach another
+# endpoint, whatever a server or proxy decodes or normalises later.
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def path_segment(name: str, value: object) -> str:
+    """`value`, checked to be one safe path segment, for the path parameter `name`.
+
+    Every operation's ``build_request_kwargs`` checks its path parameters with it, so a
+    refused value raises before any request is built or sent: TypeError if it is not a
+    string, ValueError (naming `name`) if it is not a letter or digit followed by letters,
+    digits, '.', '_' or '-'.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not _PATH_SEGMENT.fullmatch(value):
+        raise ValueError(
+            f"{name} must be a non-empty id of letters, digits, '.', '_' or '-', got {value!r}"
+        )
+    return value
+
+
+__all__ = [
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "DetailedResponse",
+    "Unset",
+    "path_segment",
+]

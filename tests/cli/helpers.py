@@ -92,6 +92,8 @@ class Result:
     """stderr; empty on a terminal (it went to `out`)."""
 
     tty: bool = False
+    data: bytes = b""
+    """On a terminal, the bytes it received, as written (`out` is them decoded)."""
 
     @property
     def shown(self) -> list[str]:
@@ -173,7 +175,7 @@ class Command:
         self._reader.join(timeout)
         with contextlib.suppress(OSError):
             os.close(self._master)
-        return Result(code, self.raw, "", tty=True)
+        return Result(code, self.raw, "", tty=True, data=b"".join(self._chunks))
 
 
 def run(
@@ -181,6 +183,16 @@ def run(
 ) -> Result:
     """Run the command to its end."""
     return Command(args, env, tty=tty, stdin=stdin).finish()
+
+
+def blocked_reading_a_pipe(pid: int) -> bool:
+    """Whether process `pid` sleeps in a read of a pipe (its stdin, for the command)."""
+    try:
+        with open(f"/proc/{pid}/wchan") as wchan:
+            where = wchan.read()
+    except OSError:
+        return False
+    return "pipe_read" in where or "pipe_wait" in where
 
 
 def eventually(condition: Callable[[], bool], what: str, limit: float = 30) -> None:

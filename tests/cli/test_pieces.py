@@ -11,7 +11,12 @@ import pytest
 from click.testing import CliRunner
 from replicate_trainings import Training
 from replicate_trainings.cli._commands import cli
-from replicate_trainings.cli._inputs import parse_events, parse_input, parse_value
+from replicate_trainings.cli._inputs import (
+    parse_events,
+    parse_pairs,
+    parse_value,
+    read_input_file,
+)
 from replicate_trainings.cli._progress import Changes, StatusLine
 from replicate_trainings.cli._render import details, duration, row, summary
 from rich.console import Console
@@ -76,21 +81,20 @@ def test_a_value_is_json_when_it_parses(text: str, value: Any) -> None:
     assert parse_value(text) == value
 
 
-def test_pairs_override_the_file_in_order() -> None:
-    file = io.StringIO('{"steps": 1, "images": "https://example.com/a.zip"}')
+def test_a_later_pair_overrides_an_earlier_one() -> None:
     pairs = ["steps=2", "caption=a=b", " lr =0.5", "steps=3"]
-    assert parse_input(pairs, file) == {
-        "steps": 3,
-        "images": "https://example.com/a.zip",
-        "caption": "a=b",
-        "lr": 0.5,
-    }
+    assert parse_pairs(pairs) == {"steps": 3, "caption": "a=b", "lr": 0.5}
 
 
-@pytest.mark.parametrize("text", ["{", '{"a": NaN}', "3"])
-def test_a_file_that_is_not_a_json_object_is_refused(text: str) -> None:
+def test_the_file_holds_a_json_object() -> None:
+    file = io.BytesIO(b'{"steps": 1, "images": "https://example.com/a.zip"}')
+    assert read_input_file(file) == {"steps": 1, "images": "https://example.com/a.zip"}
+
+
+@pytest.mark.parametrize("data", [b"{", b'{"a": NaN}', b"3", b'{"a": "\xff"}'])
+def test_a_file_that_is_not_a_json_object_is_refused(data: bytes) -> None:
     with pytest.raises(ValueError, match=r"not JSON|must hold a JSON object"):
-        parse_input([], io.StringIO(text))
+        read_input_file(io.BytesIO(data))
 
 
 def test_events_split_on_commas() -> None:

@@ -6,13 +6,14 @@ of answer on purpose and proves the check can fail.)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import httpx
 import pytest
 from replicate_trainings.testing import Fault, LocalReplicate, Progression
-from replicate_trainings.testing._trainings import RENDERED
-from replicate_trainings_api.training_shape import TRAINING_FIELDS
+from replicate_trainings.testing._trainings import TrainingRecord, renderer
+from replicate_trainings_api.training_shape import TRAINING_FIELDS, FieldSpec
 
 from tests.contract import check_response, operation_for, schema_pointer
 from tests.testing.helpers import BODY, CREATE, VERSION
@@ -136,11 +137,56 @@ def test_trainings_in_every_state_match_the_spec(
 SPEC_FIELDS = {spec.name for spec in TRAINING_FIELDS}
 
 
-def test_the_server_models_only_fields_of_the_spec() -> None:
-    """What the record renders from its own state is a subset of openapi.yaml's fields; the
-    rest (a field added upstream) it renders as null, so the two never drift apart."""
-    assert set(RENDERED) <= SPEC_FIELDS
-    assert all(spec.nullable for spec in TRAINING_FIELDS if spec.name not in RENDERED)
+NEW_FIELDS = (  # fields upstream might add: one of each kind, required and nullable alike
+    FieldSpec("hardware", "hardware", "str", nullable=False, required=True),
+    FieldSpec("deadline", "deadline", "datetime", nullable=True, required=False),
+    FieldSpec("cost", "cost", "float", nullable=True, required=False),
+    FieldSpec("gpus", "gpus", "int", nullable=False, required=True),
+    FieldSpec("public", "public", "bool", nullable=False, required=False),
+    FieldSpec("labels", "labels", "map", nullable=False, required=False),
+    FieldSpec("tags", "tags", "list", nullable=True, required=False),
+    FieldSpec("tier", "tier", "enum", nullable=False, required=True, choices=("free", "pro")),
+    FieldSpec("extra", "extra", "any", nullable=True, required=False),
+    FieldSpec(
+        "billing",
+        "billing",
+        "object",
+        nullable=False,
+        required=True,
+        fields=(FieldSpec("units", "units", "int", nullable=False, required=True),),
+    ),
+)
+
+
+def test_a_field_added_to_the_spec_is_rendered_with_a_plausible_value_of_its_kind() -> None:
+    """The renderer is built from the spec's fields alone: a field the record does not
+    model is in every answer, with a value of its kind (null only for `any`)."""
+    urls = next(spec for spec in TRAINING_FIELDS if spec.name == "urls")
+    stream = FieldSpec("stream", "stream", "str", nullable=False, required=True)
+    widened = [s for s in TRAINING_FIELDS if s is not urls]
+    widened += [FieldSpec("urls", "urls", "object", False, False, fields=(*urls.fields, stream))]
+    record = TrainingRecord(1, "t1", "o/m", "v1", "o/n", {"a": 1}, created_at=1.5e9)
+    rendered = json.loads(renderer([*widened, *NEW_FIELDS])(record, "http://x/v1"))
+    assert list(rendered) == [spec.name for spec in [*widened, *NEW_FIELDS]]
+    assert {name: rendered[name] for name in (s.name for s in NEW_FIELDS)} == {
+        "hardware": "",
+        "deadline": "2017-07-14T02:40:00.000000Z",
+        "cost": 0.0,
+        "gpus": 0,
+        "public": False,
+        "labels": {},
+        "tags": [],
+        "tier": "free",
+        "extra": None,
+        "billing": {"units": 0},
+    }
+    assert rendered["urls"] == {
+        "get": "http://x/v1/trainings/t1",
+        "cancel": "http://x/v1/trainings/t1/cancel",
+        "web": "https://replicate.com/p/t1",
+        "stream": "",
+    }
+    assert (rendered["id"], rendered["input"], rendered["status"]) == ("t1", {"a": 1}, "starting")
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,11 @@ the library's errors into exit codes and Ctrl-C into a clean stop:
 
     0 done, or the training succeeded      1 the training ended failed, canceled or aborted
     2 usage error (missing token included) 3 API or connection error
-    4 `wait` timed out                     130 interrupted (the training is not canceled)
+    4 `wait` timed out                     74 its output could not be written
+    130 interrupted (the training is not canceled)
+
+Text from the server reaches the screen only through `_render.printable`: the error line,
+`--debug` tracebacks and log lines included.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import sys
 import traceback
@@ -31,15 +36,16 @@ from replicate_trainings import (
     __version__,
 )
 
-from ._inputs import parse_events, parse_input
+from ._inputs import parse_events, parse_pairs, read_input_file
 from ._progress import Changes, FollowTimeout, StatusLine, follow, live
-from ._render import details, row, status_of, summary, to_json
+from ._render import details, printable, row, status_of, summary, to_json
 
 __all__ = ["cli"]
 
 PROG = "replicate-trainings"
 
 SUCCEEDED, ENDED_BADLY, USAGE, API_ERROR, TIMED_OUT, INTERRUPTED = 0, 1, 2, 3, 4, 130
+NO_OUTPUT = 74  # EX_IOERR of sysexits.h
 
 Job = Callable[[AsyncClient], Coroutine[Any, Any, int]]
 
@@ -54,6 +60,50 @@ class Misconfigured(click.ClickException):
     """A setting missing from the environment: a usage error, without the usage text."""
 
     exit_code = USAGE
+
+
+class OutputLost(click.ClickException):
+    """Standard output is closed or cannot be written (a full disk): `Error: ...`, exit 74.
+
+    A reader that went away (`list | head`) is not this: SIGPIPE ends the command first.
+    """
+
+    exit_code = NO_OUTPUT
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot write the output: {reason}")
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so what it still buffers flushes at exit unnoticed
+    (rather than failing again, with Python's own message)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
+class EscapedLog(logging.Formatter):
+    """Log records as `name: message`, printable (server text in a log line is data)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), lines=True)
+
+
+class Seconds(click.FloatRange):
+    """A FloatRange of finite numbers: FloatRange takes nan (no comparison with it holds)
+    and inf, which no wait or poll can use."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return seconds
 
 
 class _Session:
@@ -72,8 +122,16 @@ class _Session:
         """Draw a live line: only on a terminal, and never under --json."""
         return not as_json and sys.stdout.isatty() and not self.out.is_dumb_terminal
 
-    def print(self, text: Text | str) -> None:
-        self.out.print(text)
+    def print(self, text: Text) -> None:
+        """Print on stdout; OutputLost when it cannot be written."""
+        try:
+            self.out.print(text)
+        except OSError as exc:
+            _discard_stdout()
+            reason = exc.strerror or str(exc)
+            if self.created:
+                reason += f"; the training may have been created: see `{PROG} list`"
+            raise OutputLost(reason) from None
 
     def run(self, job: Job) -> NoReturn:
         """Run `job` with a client and exit with its code, or the code of what went wrong."""
@@ -81,12 +139,12 @@ class _Session:
         try:
             code = asyncio.run(_with_client(client, job))
         except KeyboardInterrupt:
-            self.err.print(self._interrupted())
+            self.err.print(Text(self._interrupted()))
             code = INTERRUPTED
         except ReplicateError as exc:
             if self.debug:
-                traceback.print_exception(exc)
-            raise Failure(_explain(exc)) from None
+                sys.stderr.write(printable("".join(traceback.format_exception(exc)), lines=True))
+            raise Failure(printable(_explain(exc))) from None
         raise click.exceptions.Exit(code)
 
     def _client(self) -> AsyncClient:
@@ -100,9 +158,10 @@ class _Session:
 
     def _interrupted(self) -> str:
         if self.training_id is not None:
+            training_id = printable(self.training_id)
             return (
-                f"Interrupted. Training {self.training_id} is still running; it was not "
-                f"canceled (to cancel it: {PROG} cancel {self.training_id})"
+                f"Interrupted. Training {training_id} is still running; it was not "
+                f"canceled (to cancel it: {PROG} cancel {training_id})"
             )
         if self.created:
             return f"Interrupted. The training may have been created: see `{PROG} list`"
@@ -140,13 +199,24 @@ def _session() -> _Session:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 poll_option = click.option(
     "--poll-interval",
-    type=click.FloatRange(min=0, min_open=True, max=3600),
+    type=Seconds(min=0, min_open=True, max=3600),
     metavar="SECONDS",
     help="Seconds between polls (default: from 0.5, growing as the training runs long).",
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; Ctrl-C outside a session's run (reading stdin) also exits 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks and log every request to stderr.")
 @click.version_option(__version__, prog_name=PROG)
 @click.pass_context
@@ -155,11 +225,16 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     The API token comes from REPLICATE_API_TOKEN, the base URL from REPLICATE_BASE_URL.
     Exit codes: 0 done (or the training succeeded), 1 the training failed, was canceled
-    or aborted, 2 usage error, 3 API or connection error, 4 wait timed out, 130 Ctrl-C.
+    or aborted, 2 usage error, 3 API or connection error, 4 wait timed out, 74 output
+    not written, 130 Ctrl-C.
     """
+    if sys.stdout is None:  # run with stdout closed (`>&-`): nothing it does could be seen
+        raise OutputLost("standard output is closed")
     ctx.obj = _Session(debug)
+    handler = logging.StreamHandler()  # warnings always; with --debug, every request too
+    handler.setFormatter(EscapedLog())
+    logging.basicConfig(handlers=[handler], force=True)
     if debug:
-        logging.basicConfig(format="%(name)s: %(message)s")
         logging.getLogger("replicate_trainings").setLevel(logging.DEBUG)
 
 
@@ -182,9 +257,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 )
 @click.option(
     "--input-file",
-    type=click.File("r"),
+    type=click.File("rb"),
     metavar="FILE|-",
-    help="A JSON object of inputs ('-': stdin); -i values override it.",
+    help="A JSON object of inputs ('-': stdin), at most 16 MiB; -i values override it.",
 )
 @click.option("--webhook", metavar="URL", help="Where Replicate sends the training's events.")
 @click.option(
@@ -204,7 +279,7 @@ def create(
     ref: str,
     destination: str,
     pairs: tuple[str, ...],
-    input_file: IO[str] | None,
+    input_file: IO[bytes] | None,
     webhook: str | None,
     events: tuple[str, ...],
     wait: bool,
@@ -216,9 +291,13 @@ def create(
     if wait and follow:
         raise click.UsageError("--wait and --follow cannot be used together")
     try:
-        training_input = parse_input(pairs, input_file)
+        training_input = {} if input_file is None else read_input_file(input_file)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'-i' / '--input-file'") from None
+        raise click.BadParameter(str(exc), param_hint="'--input-file'") from None
+    try:
+        training_input.update(parse_pairs(pairs))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'-i' / '--input'") from None
     event_list = parse_events(events)
     if event_list is not None and webhook is None:
         raise click.UsageError("--events needs --webhook")
@@ -235,12 +314,12 @@ def create(
                 webhook_events_filter=event_list,
             )
         if not (wait or follow):
-            session.print(to_json(training) if as_json else details(training))
+            session.print(Text(to_json(training)) if as_json else details(training))
             return SUCCEEDED
         if not as_json:
-            session.print(Text(f"Training {training.id} created"))
+            session.print(Text(f"Training {printable(training.id)} created"))
         elif follow:  # the first of the states --follow prints
-            session.print(to_json(training))
+            session.print(Text(to_json(training)))
         return await _follow_job(
             client,
             session,
@@ -263,7 +342,7 @@ def get(training_id: str, as_json: bool) -> None:
 
     async def job(client: AsyncClient) -> int:
         training = await _get(client, training_id)
-        session.print(to_json(training) if as_json else details(training))
+        session.print(Text(to_json(training)) if as_json else details(training))
         return SUCCEEDED
 
     session.run(job)
@@ -279,7 +358,7 @@ def cancel(training_id: str, as_json: bool) -> None:
     async def job(client: AsyncClient) -> int:
         with arguments():
             training = await client.trainings.cancel(training_id)
-        session.print(to_json(training) if as_json else details(training))
+        session.print(Text(to_json(training)) if as_json else details(training))
         return SUCCEEDED
 
     session.run(job)
@@ -305,7 +384,7 @@ def list_(limit: int | None, statuses: tuple[str, ...], as_json: bool) -> None:
         async for training in client.trainings.list():  # fetches pages only as needed
             if wanted and status_of(training).lower() not in wanted:
                 continue
-            session.print(to_json(training) if as_json else row(training))
+            session.print(Text(to_json(training)) if as_json else row(training))
             shown += 1
             if shown == limit:
                 break
@@ -318,7 +397,7 @@ def list_(limit: int | None, statuses: tuple[str, ...], as_json: bool) -> None:
 @click.argument("training_id", metavar="ID")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Seconds(min=0),
     metavar="SECONDS",
     help="Give up after this long (exit 4); the training keeps running.",
 )
@@ -396,15 +475,15 @@ async def _follow_job(
         if as_json:
             if (state.status, state.logs) != printed:
                 printed = (state.status, state.logs)
-                session.print(to_json(state))
+                session.print(Text(to_json(state)))
             return
         status = changes.new_status(state)
         fresh = changes.new_lines(state)
-        shown = [Text(text) for text in fresh]
+        shown = [Text(printable(text, lines=True)) for text in fresh]
         if status is not None:
             # a new status heads the lines it brought, an ending closes them
             at = len(shown) if state.is_terminal else 0
-            shown.insert(at, Text.assemble("status: ", (status, "bold")))
+            shown.insert(at, Text.assemble("status: ", (printable(status), "bold")))
         for text in shown:
             session.print(text)
 
@@ -415,14 +494,16 @@ async def _follow_job(
             )
     except FollowTimeout as exc:
         if as_json:
-            session.print(to_json(exc.training))
+            session.print(Text(to_json(exc.training)))
         session.err.print(
-            f"Timed out: training {exc.training.id} is still {status_of(exc.training)} "
-            f"after {within:g} s; it was not canceled"
+            Text(
+                f"Timed out: training {printable(exc.training.id)} is still "
+                f"{printable(status_of(exc.training))} after {within:g} s; it was not canceled"
+            )
         )
         return TIMED_OUT
     if as_json and not lines:
-        session.print(to_json(final))
+        session.print(Text(to_json(final)))
     elif not as_json:
         session.print(summary(final))
     return SUCCEEDED if final.succeeded else ENDED_BADLY

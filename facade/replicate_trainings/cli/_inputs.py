@@ -6,42 +6,70 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
-__all__ = ["parse_events", "parse_input"]
+__all__ = ["INPUT_FILE_LIMIT", "parse_events", "parse_pairs", "parse_value", "read_input_file"]
+
+INPUT_FILE_LIMIT = 16 * 1024 * 1024
+"""The largest `--input-file` read, in bytes (the client's default answer size limit)."""
 
 
-def parse_input(pairs: Iterable[str], file: IO[str] | None = None) -> dict[str, Any]:
-    """The training input: the file's JSON object, then each `KEY=VALUE` over it, in order.
+def read_input_file(file: IO[bytes], limit: int = INPUT_FILE_LIMIT) -> dict[str, Any]:
+    """The JSON object in `file`, reading at most `limit` + 1 bytes of it.
 
-    ValueError (naming the culprit) for a pair without `=` or a key, or a file that is
-    not one JSON object.
+    ValueError (naming the file) for a file over `limit` bytes, or one that is not a JSON
+    object (bad UTF-8, bad syntax, NaN, nesting deeper than Python can read).
+    """
+    name = getattr(file, "name", "the input file")
+    name = "stdin" if name == "<stdin>" else str(name)
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{name} is larger than {limit // (1024 * 1024)} MiB")
+    loaded = _json(data, name)
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{name} must hold a JSON object, not {type(loaded).__name__}")
+    return loaded
+
+
+def parse_pairs(pairs: Iterable[str]) -> dict[str, Any]:
+    """Each `KEY=VALUE` as `{KEY: parse_value(VALUE)}`, a later key over an earlier one.
+
+    ValueError (naming the pair) for a pair without `=` or a key, or nested too deeply.
     """
     values: dict[str, Any] = {}
-    if file is not None:
-        name = getattr(file, "name", "the input file")
-        try:
-            loaded = json.load(file, parse_constant=_not_json)
-        except ValueError as exc:
-            raise ValueError(f"{name} is not JSON: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{name} must hold a JSON object, not {type(loaded).__name__}")
-        values.update(loaded)
     for pair in pairs:
         key, equals, text = pair.partition("=")
         if not equals or not key.strip():
-            raise ValueError(f"expected KEY=VALUE, got {pair!r}")
-        values[key.strip()] = parse_value(text)
+            raise ValueError(f"expected KEY=VALUE, got {_short(pair)!r}")
+        values[key.strip()] = parse_value(text, f"the value of {_short(key.strip())!r}")
     return values
 
 
-def parse_value(text: str) -> Any:
+def parse_value(text: str, key: str = "the value") -> Any:
     """JSON when the text is JSON (3, 0.5, true, null, [1, 2], {"a": 1}), else the text itself.
 
     NaN and Infinity are left as text: Python's json reads them, but JSON cannot carry them.
+    JSON nested deeper than Python can read is refused (ValueError), not sent as text.
     """
     try:
-        return json.loads(text, parse_constant=_not_json)
-    except ValueError:
+        return _json(text, key)
+    except _NotJSON:
         return text
+
+
+class _NotJSON(ValueError):
+    """Text that is not JSON: a value that is then sent as a string."""
+
+
+def _short(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def _json(data: str | bytes, name: str) -> Any:
+    try:
+        return json.loads(data, parse_constant=_not_json)
+    except RecursionError:
+        raise ValueError(f"{name} is nested too deeply") from None
+    except ValueError as exc:
+        raise _NotJSON(f"{name} is not JSON: {exc}") from None
 
 
 def _not_json(name: str) -> Any:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from rich.console import Console
 from rich.live import Live
@@ -19,7 +20,7 @@ from rich.text import Text
 
 from replicate_trainings import AsyncClient, Training
 
-from ._render import duration, last_log_line, status_of, status_style
+from ._render import duration, last_log_line, printable, status_of, status_style
 
 __all__ = ["Changes", "FollowTimeout", "StatusLine", "follow", "live"]
 
@@ -64,8 +65,8 @@ class StatusLine:
 
     def __init__(self, training: Training, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        created = training.created_at
-        self._since = clock() if created is None else min(clock(), created.timestamp())
+        now = clock()
+        self._since = min(now, _seconds(training.created_at, default=now))
         self._spinner = Spinner("dots", style="cyan")
         self.training = training
 
@@ -78,12 +79,22 @@ class StatusLine:
         frame = self._spinner.render(time.monotonic())
         text.append_text(frame if isinstance(frame, Text) else Text(str(frame)))
         text.append(" ")
-        text.append(status, style=status_style(status))
+        text.append(printable(status), style=status_style(status))
         text.append(f"  {duration(max(0.0, self._clock() - self._since))}")
         line = last_log_line(self.training)
         if line:
             text.append(f"  {line}", style="dim")
         return text
+
+
+def _seconds(moment: datetime | None, *, default: float) -> float:
+    """`moment` as a POSIX time; `default` when there is none or the platform cannot say."""
+    if moment is None:
+        return default
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return default
 
 
 @contextlib.contextmanager

@@ -24,13 +24,27 @@ from . import _trainings as lifecycle
 from ._catalog import Catalog
 from ._clock import Clock, system_clock
 from ._faults import Faults
-from ._messages import DEFAULT_ORIGIN, PREFIX, Request, Response, json_response, problem
+from ._messages import (
+    DEFAULT_ORIGIN,
+    MAX_BODY_BYTES,
+    PREFIX,
+    Request,
+    Response,
+    json_response,
+    problem,
+)
 from ._routes import Route, match
 from ._server import LocalServer
 from ._store import Cursor, Store
 from ._trainings import EVENTS, Outcome, Progression, TrainingRecord
 from ._transport import LocalTransport
-from ._validation import CreateRequest, parse_json, validate_create
+from ._validation import (
+    CreateRequest,
+    parse_json,
+    request_schema,
+    unsendable,
+    validate_create,
+)
 from ._webhooks import DEFAULT_WEBHOOK_SECRET, Delivery, WebhookSender
 
 log = logging.getLogger(__name__)
@@ -97,6 +111,7 @@ class LocalReplicate:
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        request_schema()  # an ImportError now, not a 500 on the first create
         self.token = token
         self.page_size = page_size
         self.progression = progression or Progression()
@@ -189,6 +204,8 @@ class LocalReplicate:
         """
         events = EVENTS if webhook_events_filter is None else frozenset(webhook_events_filter)
         request = CreateRequest(destination, input or {}, webhook, events)
+        if problems := unsendable(request.input, "input"):
+            raise ValueError(f"{problems[0][0]}: {problems[0][1]}")
         with self._lock:
             version = version or self._rng.randbytes(32).hex()
             t = self._create(model, version, request, source=source, outcome=outcome, error=error)
@@ -276,6 +293,10 @@ class LocalReplicate:
             return problem(500, "Internal Server Error", "The local server failed; see its log")
 
     def _dispatch(self, request: Request, route: Route | Response) -> Response:
+        if len(request.body) > MAX_BODY_BYTES:  # the loopback server refuses it unread
+            return problem(
+                413, "Content Too Large", f"The request body is over {MAX_BODY_BYTES} bytes"
+            )
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or credentials != self.token:
             return problem(
@@ -440,9 +461,10 @@ class LocalReplicate:
 
 
 def _link(api: str, cursor: Cursor | None) -> bytes:
+    """A page link as JSON: null, or a string that is valid JSON whatever `api` holds."""
     if cursor is None:
         return b"null"
-    return f'"{api}/trainings?cursor={quote(cursor.encode(), safe="")}"'.encode()
+    return json.dumps(f"{api}/trainings?cursor={quote(cursor.encode(), safe='')}").encode()
 
 
 def _copy(body: bytes) -> dict[str, Any]:

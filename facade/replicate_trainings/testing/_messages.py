@@ -24,6 +24,9 @@ PREFIX = "/v1"
 DEFAULT_ORIGIN = "http://replicate.test"
 """Where requests with no known origin (and trainings made without a request) live."""
 
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""The largest request body accepted (16 MiB); a larger one is answered 413."""
+
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"

@@ -11,6 +11,7 @@ import contextlib
 import http
 import io
 import logging
+import re
 import socket
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ._messages import PREFIX, Request, Response
+from ._messages import MAX_BODY_BYTES, PREFIX, Request, Response, problem
 
 if TYPE_CHECKING:
     from ._app import LocalReplicate
@@ -130,7 +131,12 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Turns each HTTP request into a core `Request` and writes back its `Response`."""
+    """Turns each HTTP request into a core `Request` and writes back its `Response`.
+
+    A request it cannot frame or place (bad `Content-Length` or chunks, a body over
+    `MAX_BODY_BYTES`, a missing or invalid `Host`) gets a problem-details 400 (413 for
+    size) and the connection is closed: what follows its head cannot be trusted.
+    """
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -147,14 +153,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_any(self) -> None:
         try:
+            origin = self._origin()
             body = self._read_body()
-        except ValueError:
-            self.send_error(400, "Bad request body")
+        except _Refused as refusal:
+            self._refuse(refusal.answer)
             return
         path, _, query = self.path.partition("?")
-        host = self.headers.get("Host") or f"{self.server.host}:{self.server.port}"
         headers = httpx.Headers(self.headers.items(), encoding="latin-1")  # as http.client read
-        request = Request(self.command, path, query, headers, body, "http://" + host)
+        request = Request(self.command, path, query, headers, body, origin)
         answer = self.server.app.handle(request)
         if answer.delay:
             time.sleep(answer.delay)
@@ -169,13 +175,59 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_any
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What `http.server` answers to a request it cannot parse, as problem details."""
+        try:
+            title = http.HTTPStatus(code).phrase
+        except ValueError:
+            title = "Error"
+        self.log_message("refused: %d %s", code, message or title)
+        self._refuse(problem(code, title, message or title))
+
+    def _refuse(self, answer: Response) -> None:
+        """Send `answer` and close, reading (and dropping) what the client still sends so
+        that closing does not reset the connection before the client reads the answer."""
+        self.close_connection = True
+        try:
+            self.wfile.write(self._encode(answer))
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(_LINGER_SECONDS)
+            for _ in range(_LINGER_READS):
+                if not self.connection.recv(65536):
+                    break
+        except OSError:  # the client went away (or kept sending): nothing more to do
+            pass
+
+    def _origin(self) -> str:
+        """`http://` and the request's `Host`: where the links in the answer point."""
+        hosts = self.headers.get_all("Host") or []
+        if not hosts and self.request_version == "HTTP/1.0":
+            return f"http://{self.server.host}:{self.server.port}"
+        if len(hosts) != 1 or not _valid_host(hosts[0]):
+            raise _Refused(400, "The request needs one Host header of the form host[:port]")
+        return "http://" + hosts[0].strip()
+
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        codings = self.headers.get_all("Transfer-Encoding")
+        lengths = self.headers.get_all("Content-Length")
+        if codings:
+            if lengths:
+                raise _Refused(400, "Content-Length and Transfer-Encoding in one request")
+            if [c.strip().lower() for c in ",".join(codings).split(",")] != ["chunked"]:
+                raise _Refused(501, "The only Transfer-Encoding accepted is chunked")
             return _read_chunked(self.rfile)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        return self.rfile.read(length) if length else b""
+        if not lengths:
+            return b""
+        if len({v.strip() for v in lengths}) != 1 or not _DIGITS.fullmatch(lengths[0].strip()):
+            raise _Refused(400, "Content-Length is not one decimal number")
+        length = int(lengths[0])
+        if length > MAX_BODY_BYTES:
+            raise _Refused(413, f"The request body is over {MAX_BODY_BYTES} bytes")
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            raise _Refused(400, "The request body ended before its Content-Length")
+        return body
 
     def _encode(self, answer: Response) -> bytes:
         try:
@@ -193,16 +245,59 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
 
+class _Refused(Exception):
+    """A request the server answers with a problem and a closed connection."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        title = http.HTTPStatus(status).phrase
+        self.answer = problem(status, title, detail)
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::(?P<port>[0-9]{0,5}))?")
+_MAX_LINE = 4096
+_MAX_TRAILERS = 100
+_LINGER_SECONDS = 1.0
+_LINGER_READS = 16
+
+
+def _valid_host(value: str) -> bool:
+    """True for `host[:port]`: a name or address, and a port up to 65535 (RFC 9110 7.2)."""
+    found = _HOST.fullmatch(value.strip())
+    return found is not None and int(found["port"] or 0) <= 65535
+
+
 def _read_chunked(stream: io.BufferedIOBase) -> bytes:
+    """A chunked body (RFC 9112 7.1), at most `MAX_BODY_BYTES`; `_Refused` if malformed."""
     chunks: list[bytes] = []
+    total = 0
     while True:
-        size = int(stream.readline(1024).split(b";")[0].strip(), 16)
+        size_text = _line(stream).split(b";")[0].strip()
+        if _HEX.fullmatch(size_text) is None:
+            raise _Refused(400, "A chunk size is not a hexadecimal number")
+        size = int(size_text, 16)
+        total += size
+        if total > MAX_BODY_BYTES:
+            raise _Refused(413, f"The request body is over {MAX_BODY_BYTES} bytes")
         if size == 0:
-            while stream.readline(1024).strip():  # trailers
-                pass
+            break
+        chunk = stream.read(size)
+        if len(chunk) != size or _line(stream).strip():
+            raise _Refused(400, "A chunk is shorter or longer than its size")
+        chunks.append(chunk)
+    for _ in range(_MAX_TRAILERS):
+        if not _line(stream).strip():
             return b"".join(chunks)
-        chunks.append(stream.read(size))
-        stream.readline(1024)
+    raise _Refused(400, "Too many trailer lines")
+
+
+def _line(stream: io.BufferedIOBase) -> bytes:
+    line = stream.readline(_MAX_LINE)
+    if not line.endswith(b"\n"):
+        raise _Refused(400, "A chunked body line is too long or cut short")
+    return line
 
 
 def _shutdown(connection: socket.socket) -> None:

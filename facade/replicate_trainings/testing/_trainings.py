@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Literal
 
-from replicate_trainings_api.training_shape import TERMINAL_STATUSES, TRAINING_FIELDS
+from replicate_trainings_api.training_shape import TERMINAL_STATUSES, TRAINING_FIELDS, FieldSpec
 
 from ._clock import rfc3339
 from ._messages import DEFAULT_ORIGIN
@@ -75,8 +76,10 @@ class Progression:
 class TrainingRecord:
     """The server's record of one training; `to_json` caches its serialized form.
 
-    It renders every field of openapi.yaml's Training schema: those in `RENDERED` from
-    the record, any other nullable one (a field added upstream) as null.
+    It renders every field of openapi.yaml's Training schema, in the spec's order: a
+    field the record has (an attribute of that name, or `urls`) from the record, any
+    other (one added upstream, required or nullable alike) as a plausible value of its
+    kind (`plausible`). No list of fields is kept by hand.
     """
 
     seq: int
@@ -118,90 +121,103 @@ class TrainingRecord:
         return self._json
 
     def _render(self, api_base: str) -> str:
-        # Assembled by hand: json.dumps of the whole dict was most of the cost of a page
-        # of never-served trainings; only `input` (once) goes through it.
+        return _RENDER(self, api_base)
+
+    def urls(self, api_base: str) -> dict[str, str]:
+        """The training's URLs: its API address, its cancel address, its web page."""
+        get = f"{api_base}/trainings/{self.id}"
+        return {"get": get, "cancel": get + "/cancel", "web": WEB_URL + self.id}
+
+    def input_json(self) -> str:
+        """`input` as JSON (cached: it never changes)."""
         if self._input_json is None:
             self._input_json = _compact(self.input)
-        get = f"{api_base}/trainings/{self.id}"
-        return "".join(
-            (
-                '{"id":',
-                _quote(self.id),
-                ',"model":',
-                _quote(self.model),
-                ',"version":',
-                _quote(self.version),
-                ',"input":',
-                self._input_json,
-                ',"logs":',
-                _quote(self.logs),
-                ',"output":',
-                "null" if self.output is None else _flat(self.output),
-                ',"error":',
-                "null" if self.error is None else _quote(self.error),
-                ',"status":',
-                _quote(self.status),
-                ',"source":',
-                _quote(self.source),
-                ',"created_at":"',
-                rfc3339(self.created_at, 9),
-                '","started_at":',
-                "null" if self.started_at is None else f'"{rfc3339(self.started_at)}"',
-                ',"completed_at":',
-                "null" if self.completed_at is None else f'"{rfc3339(self.completed_at)}"',
-                ',"metrics":',
-                "null" if self.metrics is None else _flat(self.metrics),
-                ',"urls":{"get":',
-                _quote(get),
-                ',"cancel":',
-                _quote(get + "/cancel"),
-                ',"web":',
-                _quote(WEB_URL + self.id),
-                "}",
-                _UNMODELLED,
-                "}",
-            )
-        )
+        return self._input_json
 
     def touch(self) -> None:
         """Forget the cached JSON after a change."""
         self._json = None
 
 
-RENDERED = (
-    "id",
-    "model",
-    "version",
-    "input",
-    "logs",
-    "output",
-    "error",
-    "status",
-    "source",
-    "created_at",
-    "started_at",
-    "completed_at",
-    "metrics",
-    "urls",
-)
-"""The Training fields the record models, in the order `_render` writes them."""
-_UNMODELLED = "".join(
-    f",{_quote(spec.name)}:null"
-    for spec in TRAINING_FIELDS
-    if spec.name not in RENDERED and spec.nullable
-)
+Part = Callable[[TrainingRecord, str], str]
+"""One field's JSON text, from the record and the API base URL."""
+_DIGITS = {"created_at": 9}  # fraction digits of a timestamp, as the API sends it (else 6)
+_OWN = frozenset(f.name for f in fields(TrainingRecord) if not f.name.startswith("_"))
+
+
+def renderer(specs: Iterable[FieldSpec]) -> Part:
+    """The JSON object of a training with these fields, in order; built once from the spec
+    (assembled by hand: json.dumps of the whole dict was most of the cost of a page)."""
+    parts = [(f"{',' if index else '{'}{_quote(spec.name)}:", _part(spec)) for index, spec in
+             enumerate(specs)]  # fmt: skip
+
+    def render(t: TrainingRecord, api_base: str) -> str:
+        return "".join([text for key, part in parts for text in (key, part(t, api_base))]) + "}"
+
+    return render
+
+
+def _part(spec: FieldSpec) -> Part:
+    """How one field is rendered: from the record if it models the field, else plausibly."""
+    if spec.name == "input":
+        return lambda t, _: t.input_json()
+    if spec.name == "urls":
+        extra = [s for s in spec.fields if s.name not in ("get", "cancel", "web")]
+        return lambda t, base: _flat({**t.urls(base), **plausible_members(extra, t)})
+    if spec.name not in _OWN:
+        return lambda t, _: plausible(spec, t)
+    name, digits = spec.name, _DIGITS.get(spec.name, 6)
+
+    def own(t: TrainingRecord, _: str) -> str:
+        value = getattr(t, name)
+        if value is None:
+            return "null"
+        if spec.kind == "datetime" and isinstance(value, float):
+            return f'"{rfc3339(value, digits)}"'
+        if isinstance(value, str):
+            return _quote(value)
+        return _flat(value) if isinstance(value, dict) else _compact(value)
+
+    return own
+
+
+def plausible(spec: FieldSpec, t: TrainingRecord) -> str:
+    """A value of the field's kind the record does not model: a string, the training's
+    creation time, zero, false, empty, an enum's first value, an object of such values."""
+    if spec.kind == "datetime":
+        return f'"{rfc3339(t.created_at)}"'
+    if spec.kind == "enum":
+        return _quote(spec.choices[0] if spec.choices else "")
+    if spec.kind == "object":
+        return _compact(plausible_members(spec.fields, t))
+    return _PLAUSIBLE.get(spec.kind, "null")
+
+
+def plausible_members(specs: Iterable[FieldSpec], t: TrainingRecord) -> dict[str, Any]:
+    """Plausible values of these fields, as a mapping."""
+    return {spec.name: json.loads(plausible(spec, t)) for spec in specs}
+
+
+_PLAUSIBLE = {"str": '""', "float": "0.0", "int": "0", "bool": "false", "map": "{}", "list": "[]"}
+_RENDER = renderer(TRAINING_FIELDS)
 
 
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _flat(values: dict[str, str] | dict[str, float]) -> str:
-    """A flat object of strings and finite numbers (a finite float's repr is valid JSON)."""
+def _flat(values: dict[str, Any]) -> str:
+    """An object of strings and finite numbers (a finite float's repr is valid JSON); any
+    other member through json.dumps."""
     members = (
-        f"{_quote(k)}:{_quote(v) if isinstance(v, str) else repr(v)}" for k, v in values.items()
+        f"{_quote(k)}:{_quote(v) if isinstance(v, str) else _number(v)}" for k, v in values.items()
     )
     return "{" + ",".join(members) + "}"
+
+
+def _number(value: Any) -> str:
+    """A finite float or int as JSON; anything else through json.dumps."""
+    return repr(value) if type(value) in (float, int) else _compact(value)
 
 
 def step(t: TrainingRecord, now: float, rng: random.Random, life: int) -> frozenset[str]:

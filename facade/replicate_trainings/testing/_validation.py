@@ -1,9 +1,18 @@
-"""Reading a create request's body, with the 400 and 422 answers the API gives."""
+"""Reading a create request's body, with the 400 and 422 answers the API gives.
+
+The body is checked against the spec's `TrainingRequest` schema (the `openapi.json` that
+`replicate_trainings_api` ships, written by `make generate` from openapi.yaml) with
+`jsonschema`, so a field added upstream is accepted, and checked, with no edit here.
+What a schema cannot say lives in `semantic_problems`.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -11,6 +20,11 @@ import httpx
 from ._catalog import well_formed_model
 from ._messages import Response, problem
 from ._trainings import EVENTS
+
+SPEC_URI = "urn:replicate-trainings:openapi.json"
+REQUEST_SCHEMA = SPEC_URI + "#/components/schemas/TrainingRequest"
+INSTALL_HINT = "pip install 'replicate-trainings[testing]'"
+_MAX_MESSAGE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,45 +51,134 @@ def parse_json(body: bytes) -> Any | Response:
 
 def validate_create(data: Any) -> CreateRequest | Response:
     """`data` as a `CreateRequest`, or a 422 answer listing every invalid field."""
-    if not isinstance(data, dict):
-        return _invalid([("body", "The request body must be a JSON object")])
-    invalid: list[tuple[str, str]] = []
-    destination = data.get("destination")
-    if destination is None:
-        invalid.append(("destination", "destination is required"))
-    elif not isinstance(destination, str) or not well_formed_model(destination):
-        invalid.append(("destination", "Does not match format 'owner/name'"))
-    payload = data.get("input")
-    if payload is None:
-        invalid.append(("input", "input is required"))
-    elif not isinstance(payload, dict):
-        invalid.append(("input", "Invalid type. Expected: object"))
-    elif not _renderable(payload):
-        invalid.append(("input", "Nested too deeply"))
-    webhook = data.get("webhook")
-    if webhook is not None and not _is_http_url(webhook):
-        invalid.append(("webhook", "Does not match format 'uri' (http or https)"))
-    events = data.get("webhook_events_filter")
-    if events is not None and not isinstance(events, list):
-        invalid.append(("webhook_events_filter", "Invalid type. Expected: array"))
-    elif events is not None:
-        for i, event in enumerate(events):
-            if not isinstance(event, str) or event not in EVENTS:
-                allowed = ", ".join(sorted(EVENTS))
-                invalid.append((f"webhook_events_filter.{i}", f"Must be one of: {allowed}"))
-    if invalid or not isinstance(destination, str) or not isinstance(payload, dict):
+    invalid = schema_problems(data)
+    if not invalid:
+        invalid = semantic_problems(data)
+    if invalid:
         return _invalid(invalid)
+    events = data.get("webhook_events_filter")
     return CreateRequest(
-        destination,
-        payload,
-        webhook,
+        data["destination"],
+        data["input"],
+        data.get("webhook"),
         EVENTS if events is None else frozenset(events),
     )
 
 
-def _is_http_url(value: Any) -> bool:
+@dataclass(frozen=True, slots=True)
+class RequestSchema:
+    """The spec's `TrainingRequest` as a `jsonschema` validator, and its fields' order."""
+
+    validator: Any
+    fields: tuple[str, ...]
+
+
+@cache
+def request_schema() -> RequestSchema:
+    """The `TrainingRequest` schema of the spec `replicate_trainings_api` ships, built once.
+
+    `jsonschema` is the `testing` extra's one dependency: missing, this raises an
+    ImportError that says how to install it.
+    """
+    try:
+        from jsonschema import Draft202012Validator  # noqa: PLC0415 - the testing extra
+        from referencing import Registry, Resource  # noqa: PLC0415
+        from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
+    except ImportError as exc:
+        raise ImportError(
+            f"replicate_trainings.testing validates requests with jsonschema: {INSTALL_HINT}"
+        ) from exc
+    spec = json.loads(
+        resources.files("replicate_trainings_api").joinpath("openapi.json").read_text("utf-8")
+    )
+    resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+    registry = Registry().with_resource(SPEC_URI, resource)
+    schema = registry.resolver().lookup(REQUEST_SCHEMA).contents
+    return RequestSchema(
+        Draft202012Validator({"$ref": REQUEST_SCHEMA}, registry=registry),
+        tuple(schema.get("properties", {})),
+    )
+
+
+def schema_problems(data: Any) -> list[tuple[str, str]]:
+    """Each (field, why) the `TrainingRequest` schema refuses in `data`, in the schema's
+    field order; a field is named by its path, e.g. `webhook_events_filter.1`."""
+    schema = request_schema()
+    order = {name: i for i, name in enumerate(schema.fields)}
+    found: dict[tuple[Any, ...], tuple[str, str]] = {}
+    for error in schema.validator.iter_errors(data):
+        path = list(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            for name in error.validator_value:
+                if name not in error.instance:
+                    found.setdefault((*path, name), (_field([*path, name]), f"{name} is required"))
+        else:
+            found.setdefault(tuple(path), (_field(path), _message(error)))
+    ranked = sorted(found.items(), key=lambda item: order.get(_head(item[0]), len(order)))
+    return [problem for _, problem in ranked]
+
+
+def semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the spec cannot express, for a body its schema accepts: the rules the API
+    applies beyond types, and values the server could not send back as JSON."""
+    invalid: list[tuple[str, str]] = []
+    if not well_formed_model(data["destination"]):
+        invalid.append(("destination", "Does not match format 'owner/name'"))
+    invalid += unsendable(data["input"], "input")
+    webhook = data.get("webhook")
+    if webhook is not None and not _is_http_url(webhook):
+        invalid.append(("webhook", "Does not match format 'uri' (http or https)"))
+    return invalid
+
+
+def _field(path: list[Any]) -> str:
+    return ".".join(str(part) for part in path) or "body"
+
+
+def _head(path: tuple[Any, ...]) -> Any:
+    return path[0] if path else None
+
+
+def _message(error: Any) -> str:
+    """A jsonschema error in the API's words, at most a line of bounded length."""
+    kind, expected = error.validator, error.validator_value
+    if kind == "type" and not error.absolute_path:
+        return "The request body must be a JSON object"
+    if kind == "type":
+        types = expected if isinstance(expected, list) else [expected]
+        return "Invalid type. Expected: " + ", ".join(map(str, types))
+    if kind == "enum":
+        return "Must be one of: " + ", ".join(sorted(map(str, expected)))
+    text = " ".join(str(error.message).split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def unsendable(value: Any, name: str) -> list[tuple[str, str]]:
+    """Each (path, why) in `value` (named `name`) that the server could not send back as
+    JSON: a number out of a double's range (`1e999` parses as infinity), or nesting too
+    deep to render. The server never answers what is not JSON."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [(name, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            found.append((path, "Number out of range: JSON cannot carry it"))
+        elif isinstance(item, dict):
+            stack += [(f"{path}.{key}", member) for key, member in reversed(item.items())]
+        elif isinstance(item, list):
+            stack += [(f"{path}.{i}", member) for i, member in reversed(list(enumerate(item)))]
+    try:
+        json.dumps(value, allow_nan=False)
+    except RecursionError:
+        found.append((name, "Nested too deeply"))
+    except ValueError:
+        pass  # a non-finite number, found above
+    return found
+
+
+def _is_http_url(value: str) -> bool:
     """True for an absolute http(s) URL the webhook sender (httpx) can post to."""
-    if not isinstance(value, str) or any(c.isspace() for c in value):
+    if any(c.isspace() for c in value):
         return False
     try:
         url = httpx.URL(value)
@@ -83,15 +186,6 @@ def _is_http_url(value: Any) -> bool:
     except (httpx.InvalidURL, ValueError):  # UnicodeError (IDNA) is a ValueError
         return False
     return url.scheme in ("http", "https") and bool(host) and (port is None or 0 < port < 65536)
-
-
-def _renderable(value: dict[str, Any]) -> bool:
-    """False for an input too deeply nested to be sent back as JSON."""
-    try:
-        json.dumps(value)
-    except (RecursionError, ValueError):
-        return False
-    return True
 
 
 def _invalid(fields: list[tuple[str, str]]) -> Response:

@@ -1,6 +1,5 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -8,7 +7,7 @@ from ...client import AuthenticatedClient, UnauthenticatedClient
 from ...models.problem_details_model import ProblemDetailsModel
 from ...models.training_model import TrainingModel
 from ...models.training_request_model import TrainingRequestModel
-from ...types import DetailedResponse
+from ...types import DetailedResponse, path_segment
 
 
 def build_request_kwargs(
@@ -23,15 +22,18 @@ def build_request_kwargs(
     Keys: ``method``, ``url`` (relative to the API's base URL) and, when the operation has
     them, ``params``, ``json``, ``headers``, ``cookies``. Public, for callers that send the
     request through their own HTTP stack; ``sync_detailed`` and friends use it too.
+
+    Each path parameter must be one path segment (``types.path_segment``): a value such
+    as ``..``, ``.``, ``""`` or one with ``/`` raises ValueError here, before anything is sent.
     """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/models/{model_owner}/{model_name}/versions/{version_id}/trainings".format(
-            model_owner=quote(str(model_owner), safe=""),
-            model_name=quote(str(model_name), safe=""),
-            version_id=quote(str(version_id), safe=""),
+            model_owner=path_segment("model_owner", model_owner),
+            model_name=path_segment("model_name", model_name),
+            version_id=path_segment("version_id", version_id),
         ),
     }
 

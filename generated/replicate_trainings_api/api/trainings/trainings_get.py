@@ -1,13 +1,12 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ...client import AuthenticatedClient, UnauthenticatedClient
 from ...models.problem_details_model import ProblemDetailsModel
 from ...models.training_model import TrainingModel
-from ...types import DetailedResponse
+from ...types import DetailedResponse, path_segment
 
 
 def build_request_kwargs(
@@ -18,12 +17,15 @@ def build_request_kwargs(
     Keys: ``method``, ``url`` (relative to the API's base URL) and, when the operation has
     them, ``params``, ``json``, ``headers``, ``cookies``. Public, for callers that send the
     request through their own HTTP stack; ``sync_detailed`` and friends use it too.
+
+    Each path parameter must be one path segment (``types.path_segment``): a value such
+    as ``..``, ``.``, ``""`` or one with ``/`` raises ValueError here, before anything is sent.
     """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/trainings/{training_id}".format(
-            training_id=quote(str(training_id), safe=""),
+            training_id=path_segment("training_id", training_id),
         ),
     }
 
