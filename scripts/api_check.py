@@ -95,17 +95,72 @@ def describe(obj: griffe.Object | None) -> Entry:
         function: griffe.Function = obj  # type: ignore[assignment]
         return {
             "kind": "function",
-            "parameters": [
-                [p.name, p.kind.value if p.kind else "", text(p.annotation), text(p.default)]
-                for p in function.parameters
-            ],
+            "parameters": parameters(function.parameters),
             "returns": text(function.returns),
         }
+    view = client_view(obj)
+    if view is not None:
+        return view
     if obj.kind is griffe.Kind.CLASS:
         return {"kind": "class", "bases": [text(base) for base in obj.bases]}  # type: ignore[attr-defined]
     if obj.kind is griffe.Kind.ATTRIBUTE:
         return {"kind": "attribute", "annotation": text(obj.annotation)}  # type: ignore[attr-defined]
     return {"kind": obj.kind.value}
+
+
+def parameters(given: griffe.Parameters | list[griffe.Parameter]) -> list[list[str | None]]:
+    """Each parameter as [name, kind, annotation, default]; `**kwargs: Unpack[SomeDict]`
+    spelled out as the keyword-only parameters it stands for, so that a keyword the
+    TypedDict loses (a create field upstream removed, say) is a parameter removed."""
+    found: list[list[str | None]] = []
+    for p in given:
+        annotation = p.annotation
+        if (
+            p.kind is griffe.ParameterKind.var_keyword
+            and isinstance(annotation, griffe.ExprSubscript)
+            and str(annotation.left) == "Unpack"
+        ):
+            found += unpacked(annotation)
+            continue
+        found.append([p.name, p.kind.value if p.kind else "", text(annotation), text(p.default)])
+    return found
+
+
+def unpacked(annotation: griffe.ExprSubscript) -> list[list[str | None]]:
+    """The keyword-only parameters of `Unpack[SomeDict]`, in the TypedDict's order."""
+    typed_dict = annotation.slice.parent.modules_collection[annotation.slice.canonical_path]  # type: ignore[union-attr]
+    keys = [m for m in typed_dict.all_members.values() if m.kind is griffe.Kind.ATTRIBUTE]
+    found: list[list[str | None]] = []
+    for key in keys:
+        kind = str(key.annotation)
+        required = kind.startswith("Required[")
+        found.append([key.name, "keyword-only", kind, None if required else "..."])
+    return found
+
+
+VIEWS = ("_view", "_async_view")
+"""`client.py`'s makers of a client method from an operation of `_operations`."""
+
+
+def client_view(obj: griffe.Object) -> Entry | None:
+    """A method that `client.py` makes of an operation (`get = _view(_operations.get,
+    _run)`), described as the operation is, less the config it is called with, and
+    returning what its driver returns."""
+    value = getattr(obj, "value", None)
+    if not isinstance(value, griffe.ExprCall) or str(value.function) not in VIEWS:
+        return None
+    operation, driver = (obj.modules_collection[a.canonical_path] for a in value.arguments[:2])  # type: ignore[union-attr]
+    returns = text(driver.returns)
+    if str(value.function) == "_async_view":
+        returns = f"Coroutine[Any, Any, {returns}]"
+    return {
+        "kind": "function",
+        "parameters": [
+            ["self", "positional or keyword", None, None],
+            *parameters(operation.parameters)[1:],
+        ],
+        "returns": returns,
+    }
 
 
 def text(value: object) -> str | None:

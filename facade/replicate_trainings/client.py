@@ -114,13 +114,15 @@ def _apages(http: httpx.AsyncClient, config: ClientConfig, first: Call) -> Async
     return AsyncPager(http, config, first)
 
 
-def _result(http: httpx.Client, config: ClientConfig, program: Program[Never, _T]) -> _T:
+def _result(
+    http: httpx.Client, config: ClientConfig, program: Program[Never, Training]
+) -> Training:
     return run_sync(program, http)
 
 
 async def _aresult(
-    http: httpx.AsyncClient, config: ClientConfig, program: Program[Never, _T]
-) -> _T:
+    http: httpx.AsyncClient, config: ClientConfig, program: Program[Never, Training]
+) -> Training:
     return await run_async(program, http)
 
 
