@@ -156,6 +156,16 @@ def test_a_body_that_cannot_be_framed_is_refused_and_the_connection_closed(
     assert len(APP.training_ids()) == 3  # nothing was created
 
 
+def test_a_body_over_the_limit_is_413_in_process_too() -> None:
+    response = TRANSPORT.post(
+        "/v1" + CREATE,
+        content=b" " * (16 * 1024 * 1024 + 1),
+        headers={"Authorization": f"Bearer {APP.token}"},
+    )
+    assert response.status_code == 413
+    assert strict_json(response.content)["status"] == 413
+
+
 def test_a_body_shorter_than_its_length_is_refused() -> None:
     answer = only_answer(
         head("POST", "/v1" + CREATE, "Content-Length: 50") + b"{}", half_close=True

@@ -113,3 +113,12 @@ def test_without_the_testing_extra_the_server_says_how_to_install_it(missing: st
         "except ImportError as e:\n    print(e)\n"
     )
     assert "pip install 'replicate-trainings[testing]'" in probe.stdout, probe.stderr
+
+
+def test_the_command_line_says_how_to_install_the_testing_extra() -> None:
+    probe = run(
+        "import sys\nsys.modules['jsonschema'] = None\n"
+        "from replicate_trainings.testing.__main__ import main\nsys.exit(main([]))\n"
+    )
+    assert probe.returncode == 1
+    assert probe.stderr.startswith("error: ") and "replicate-trainings[testing]" in probe.stderr
