@@ -87,7 +87,8 @@ def schema_from(spec: dict[str, Any]) -> RequestSchema:
     ImportError that says how to install it.
     """
     try:
-        from jsonschema import Draft202012Validator  # noqa: PLC0415 - the testing extra
+        # The testing extra, imported on first use (jsonschema ships no type hints).
+        from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415
         from referencing import Registry, Resource  # noqa: PLC0415
         from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
     except ImportError as exc:
