@@ -5,7 +5,9 @@ openapi.yaml (create, get, list, cancel) with auth, problem-details errors,
 cursor pages, signed webhooks and fault injection. One sans-IO core
 (`LocalReplicate.handle`) sits behind two ways in: an in-process httpx
 transport and a real HTTP/1.1 server on loopback. It imports nothing from the
-rest of `replicate_trainings`, so it can never mask a bug there.
+rest of `replicate_trainings`, so it can never mask a bug there. It checks create
+bodies against the spec's `TrainingRequest` with jsonschema, the `testing` extra
+(`pip install 'replicate-trainings[testing]'`), loaded when a `LocalReplicate` is made.
 
     with serve(seed=250) as server:                     # real server, free port
         httpx.get(server.base_url + "/trainings",

@@ -52,13 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    app = LocalReplicate(
-        token=args.token,
-        seed=args.seed,
-        random_seed=args.random_seed,
-        page_size=args.page_size,
-        progression=args.progression,
-    )
+    try:
+        app = LocalReplicate(
+            token=args.token,
+            seed=args.seed,
+            random_seed=args.random_seed,
+            page_size=args.page_size,
+            progression=args.progression,
+        )
+    except ImportError as exc:  # the testing extra is missing; the message says how to add it
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     with app, app.serve(args.host, args.port) as server:
         print(f"REPLICATE_BASE_URL={server.base_url}")
         print(f"REPLICATE_API_TOKEN={server.token}", flush=True)

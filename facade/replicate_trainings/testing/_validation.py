@@ -75,22 +75,26 @@ class RequestSchema:
 
 @cache
 def request_schema() -> RequestSchema:
-    """The `TrainingRequest` schema of the spec `replicate_trainings_api` ships, built once.
+    """The `TrainingRequest` of the spec `replicate_trainings_api` ships, built once."""
+    spec = resources.files("replicate_trainings_api").joinpath("openapi.json").read_text("utf-8")
+    return schema_from(json.loads(spec))
+
+
+def schema_from(spec: dict[str, Any]) -> RequestSchema:
+    """The `TrainingRequest` of an OpenAPI 3.1 document, as a validator.
 
     `jsonschema` is the `testing` extra's one dependency: missing, this raises an
     ImportError that says how to install it.
     """
     try:
-        from jsonschema import Draft202012Validator  # noqa: PLC0415 - the testing extra
+        # The testing extra, imported on first use (jsonschema ships no type hints).
+        from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415
         from referencing import Registry, Resource  # noqa: PLC0415
         from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
     except ImportError as exc:
         raise ImportError(
             f"replicate_trainings.testing validates requests with jsonschema: {INSTALL_HINT}"
         ) from exc
-    spec = json.loads(
-        resources.files("replicate_trainings_api").joinpath("openapi.json").read_text("utf-8")
-    )
     resource = Resource.from_contents(spec, default_specification=DRAFT202012)
     registry = Registry().with_resource(SPEC_URI, resource)
     schema = registry.resolver().lookup(REQUEST_SCHEMA).contents
@@ -100,10 +104,11 @@ def request_schema() -> RequestSchema:
     )
 
 
-def schema_problems(data: Any) -> list[tuple[str, str]]:
-    """Each (field, why) the `TrainingRequest` schema refuses in `data`, in the schema's
-    field order; a field is named by its path, e.g. `webhook_events_filter.1`."""
-    schema = request_schema()
+def schema_problems(data: Any, schema: RequestSchema | None = None) -> list[tuple[str, str]]:
+    """Each (field, why) the `TrainingRequest` schema (the spec's, unless given) refuses in
+    `data`, in the schema's field order; a field is named by its path, e.g.
+    `webhook_events_filter.1`."""
+    schema = schema or request_schema()
     order = {name: i for i, name in enumerate(schema.fields)}
     found: dict[tuple[Any, ...], tuple[str, str]] = {}
     for error in schema.validator.iter_errors(data):
