@@ -28,6 +28,10 @@ from typing import Any
 
 import griffe
 
+if __package__ in (None, ""):  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.griffe_views import ClientViews
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("replicate_trainings", "replicate_trainings_api")
 SEARCH = (ROOT / "facade", ROOT / "generated")
@@ -51,7 +55,9 @@ class CheckError(Exception):
 def public_api(search: tuple[Path, ...] = SEARCH) -> dict[str, Entry]:
     """Every public name of both packages, by dotted path, with what a caller relies on."""
     loader = griffe.GriffeLoader(
-        search_paths=[str(path) for path in search], allow_inspection=False
+        search_paths=[str(path) for path in search],
+        allow_inspection=False,
+        extensions=griffe.load_extensions(ClientViews()),  # the client's methods as methods
     )
     modules = [loader.load(package) for package in PACKAGES]
     loader.resolve_aliases(implicit=True, external=False)
@@ -98,9 +104,6 @@ def describe(obj: griffe.Object | None) -> Entry:
             "parameters": parameters(function.parameters),
             "returns": text(function.returns),
         }
-    view = client_view(obj)
-    if view is not None:
-        return view
     if obj.kind is griffe.Kind.CLASS:
         return {"kind": "class", "bases": [text(base) for base in obj.bases]}  # type: ignore[attr-defined]
     if obj.kind is griffe.Kind.ATTRIBUTE:
@@ -108,59 +111,13 @@ def describe(obj: griffe.Object | None) -> Entry:
     return {"kind": obj.kind.value}
 
 
-def parameters(given: griffe.Parameters | list[griffe.Parameter]) -> list[list[str | None]]:
-    """Each parameter as [name, kind, annotation, default]; `**kwargs: Unpack[SomeDict]`
-    spelled out as the keyword-only parameters it stands for, so that a keyword the
-    TypedDict loses (a create field upstream removed, say) is a parameter removed."""
-    found: list[list[str | None]] = []
-    for p in given:
-        annotation = p.annotation
-        if (
-            p.kind is griffe.ParameterKind.var_keyword
-            and isinstance(annotation, griffe.ExprSubscript)
-            and str(annotation.left) == "Unpack"
-        ):
-            found += unpacked(annotation)
-            continue
-        found.append([p.name, p.kind.value if p.kind else "", text(annotation), text(p.default)])
-    return found
-
-
-def unpacked(annotation: griffe.ExprSubscript) -> list[list[str | None]]:
-    """The keyword-only parameters of `Unpack[SomeDict]`, in the TypedDict's order."""
-    typed_dict = annotation.slice.parent.modules_collection[annotation.slice.canonical_path]  # type: ignore[union-attr]
-    keys = [m for m in typed_dict.all_members.values() if m.kind is griffe.Kind.ATTRIBUTE]
-    found: list[list[str | None]] = []
-    for key in keys:
-        kind = str(key.annotation)
-        required = kind.startswith("Required[")
-        found.append([key.name, "keyword-only", kind, None if required else "..."])
-    return found
-
-
-VIEWS = ("_view", "_async_view")
-"""`client.py`'s makers of a client method from an operation of `_operations`."""
-
-
-def client_view(obj: griffe.Object) -> Entry | None:
-    """A method that `client.py` makes of an operation (`get = _view(_operations.get,
-    _run)`), described as the operation is, less the config it is called with, and
-    returning what its driver returns."""
-    value = getattr(obj, "value", None)
-    if not isinstance(value, griffe.ExprCall) or str(value.function) not in VIEWS:
-        return None
-    operation, driver = (obj.modules_collection[a.canonical_path] for a in value.arguments[:2])  # type: ignore[union-attr]
-    returns = text(driver.returns)
-    if str(value.function) == "_async_view":
-        returns = f"Coroutine[Any, Any, {returns}]"
-    return {
-        "kind": "function",
-        "parameters": [
-            ["self", "positional or keyword", None, None],
-            *parameters(operation.parameters)[1:],
-        ],
-        "returns": returns,
-    }
+def parameters(given: griffe.Parameters) -> list[list[str | None]]:
+    """Each parameter as [name, kind, annotation, default] (a `**kwargs: Unpack[SomeDict]`
+    already spelled out by ClientViews, so a keyword the TypedDict loses is a parameter
+    removed)."""
+    return [
+        [p.name, p.kind.value if p.kind else "", text(p.annotation), text(p.default)] for p in given
+    ]
 
 
 def text(value: object) -> str | None:
