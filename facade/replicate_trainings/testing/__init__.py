@@ -25,7 +25,8 @@ Public names:
 - `serve(**options)`: a fresh `LocalReplicate` served for the length of a `with` block.
 - `Endpoint`: base URL, token and optional transport, as the pytest fixtures give them.
 - `Fault`, `Faults`, `Operation`: fault injection (errors, 429s, delays, drops, exact answers).
-- `Progression`, `Outcome`: how trainings advance and how they end.
+- `Progression`, `Outcome`: how trainings advance and how they end (`Progression.ends_after`).
+- `RateLimit`, `Throttle`: throttling as Replicate does it (`LocalReplicate(rate_limit=True)`).
 - `Catalog`: the models and versions that exist.
 - `Clock`, `ManualClock`: injectable time.
 - `Request`, `Response`, `RecordedRequest`: the core's messages and the request log.
@@ -33,7 +34,7 @@ Public names:
 - `DEFAULT_TOKEN`, `DEFAULT_WEBHOOK_SECRET`: the defaults the server accepts and signs with.
 
 Pytest fixtures live in `replicate_trainings.testing.pytest_plugin`; the command
-line is `python -m replicate_trainings.testing [--port N] [--token T] [--seed N]`.
+line is `python -m replicate_trainings.testing [--port N] [--token T] [--seed N] [--rate-limit]`.
 """
 
 from ._app import DEFAULT_TOKEN, LocalReplicate, RecordedRequest
@@ -43,6 +44,7 @@ from ._endpoint import Endpoint, serve
 from ._faults import Fault, Faults, Operation
 from ._messages import Request, Response
 from ._server import LocalServer
+from ._throttle import RateLimit, Throttle
 from ._trainings import Outcome, Progression
 from ._transport import LOCAL_BASE_URL, LocalTransport
 from ._webhooks import DEFAULT_WEBHOOK_SECRET, Delivery
@@ -64,8 +66,10 @@ __all__ = [
     "Operation",
     "Outcome",
     "Progression",
+    "RateLimit",
     "RecordedRequest",
     "Request",
     "Response",
+    "Throttle",
     "serve",
 ]

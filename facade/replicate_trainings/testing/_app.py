@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +37,7 @@ from ._messages import (
 from ._routes import Route, match
 from ._server import LocalServer
 from ._store import Cursor, Store
+from ._throttle import RateLimit, Throttle
 from ._trainings import EVENTS, Outcome, Progression, TrainingRecord
 from ._transport import LocalTransport
 from ._validation import (
@@ -86,9 +88,12 @@ class LocalReplicate:
 
     Reach it in-process with `transport()` or over loopback with `serve()`.
     `seed` trainings exist from the start; `random_seed` makes ids, outputs and
-    seeded history repeatable; `record_limit` caps the request log. With an
-    elapsed-time progression a background ticker moves trainings nobody polls
+    seeded history repeatable; `record_limit` caps the request log. With a
+    time-based progression a background ticker moves trainings nobody polls
     (so their webhooks go out); `ticker=False` leaves that to `tick()`.
+    `rate_limit` throttles each token as Replicate does (`True`: its published
+    limits; a `RateLimit` to choose them), on `clock` like everything else;
+    `extra_tokens` are accepted besides `token`, each with its own budget.
     """
 
     def __init__(
@@ -108,16 +113,22 @@ class LocalReplicate:
         record_requests: bool = True,
         record_limit: int = 10_000,
         ticker: bool = True,
+        rate_limit: RateLimit | bool = False,
+        extra_tokens: Iterable[str] = (),
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         request_schema()  # an ImportError now, not a 500 on the first create
         self.token = token
+        self.tokens = frozenset((token, *extra_tokens))
         self.page_size = page_size
         self.progression = progression or Progression()
         self.clock = clock
         self.catalog = catalog or Catalog()
         self.faults = Faults()
+        limit = RateLimit() if rate_limit is True else rate_limit or None
+        self.throttle = None if limit is None else Throttle(limit, clock)
+        """Each token's rate budget (None: unthrottled); `.refused` counts its 429s."""
         self.record_requests = record_requests
         self.webhook_secret = webhook_secret
         self._webhooks = WebhookSender(
@@ -135,8 +146,8 @@ class LocalReplicate:
         self._requests: deque[RecordedRequest] = deque(maxlen=record_limit)
         self._ticker_stop = threading.Event()
         self._ticker: threading.Thread | None = None
-        if ticker and self.progression.seconds_per_step is not None:
-            self._start_ticker(self.progression.seconds_per_step)
+        if ticker and self.progression.timed is not None:
+            self._start_ticker(self.progression.timed)
 
     # -- the ways in -------------------------------------------------------------
 
@@ -298,13 +309,18 @@ class LocalReplicate:
                 413, "Content Too Large", f"The request body is over {MAX_BODY_BYTES} bytes"
             )
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or credentials != self.token:
+        if scheme.lower() != "bearer" or credentials not in self.tokens:
             return problem(
                 401,
                 "Unauthenticated",
                 "You did not pass a valid authentication token",
                 (("WWW-Authenticate", 'Bearer realm="replicate"'),),
             )
+        if self.throttle is not None:
+            operation = route.operation if isinstance(route, Route) else "other"
+            refusal = self.throttle.admit(credentials, operation)
+            if refusal is not None:
+                return refusal
         if isinstance(route, Response):
             return route
         api = request.origin + PREFIX
@@ -428,6 +444,8 @@ class LocalReplicate:
             if t.polls >= rule.polls_per_step:
                 t.polls = 0
                 steps += self._step(t, self.clock())
+        if rule.seconds_to_end is not None:
+            steps += self._keep_schedule(t, rule.seconds_to_end)
         if rule.seconds_per_step is not None:
             every, most = rule.seconds_per_step, self._life + 1
             due = int((self.clock() - t.last_step_at) // every)
@@ -436,6 +454,23 @@ class LocalReplicate:
             if due > most and not t.terminal:  # a training that never ends: skip the backlog
                 t.last_step_at = self.clock()
         return steps
+
+    def _keep_schedule(self, t: TrainingRecord, seconds_to_end: float) -> int:
+        """Take the steps `t` is due under `Progression.ends_after`: step k of its life at
+        `created_at + seconds_to_end * k / life`, the last exactly `seconds_to_end` after."""
+        life, now = self._life, self.clock()
+        elapsed = now - t.created_at
+        due = (
+            life
+            if elapsed >= seconds_to_end
+            else min(int(elapsed * life // seconds_to_end), life - 1)
+        )
+        taken = 0
+        while t.steps < due and not t.terminal:
+            k = t.steps + 1
+            at = t.created_at + (seconds_to_end if k >= life else seconds_to_end * k / life)
+            taken += self._step(t, min(at, now))
+        return taken
 
     def _step(self, t: TrainingRecord, at: float) -> int:
         events = lifecycle.step(t, at, self._rng, self._life)

@@ -34,20 +34,26 @@ class Progression:
     """How trainings advance without a test's help.
 
     A training takes one step per `polls_per_step` gets of it, and/or one step
-    per `seconds_per_step` of the server's clock; with neither it moves only by
-    hand. Its life is `starting`, then `processing_steps` steps in `processing`
-    (each appending a log line), then its outcome.
+    per `seconds_per_step` of the server's clock, or its steps are spread evenly
+    over `seconds_to_end` from its creation, the last exactly then; with none it
+    moves only by hand. Its life is `starting`, then `processing_steps` steps in
+    `processing` (each appending a log line), then its outcome.
     """
 
     polls_per_step: int | None = 1
     seconds_per_step: float | None = None
     processing_steps: int = 2
+    seconds_to_end: float | None = None
 
     def __post_init__(self) -> None:
         if self.polls_per_step is not None and self.polls_per_step < 1:
             raise ValueError("polls_per_step must be at least 1")
         if self.seconds_per_step is not None and self.seconds_per_step <= 0:
             raise ValueError("seconds_per_step must be positive")
+        if self.seconds_to_end is not None and self.seconds_to_end <= 0:
+            raise ValueError("seconds_to_end must be positive")
+        if self.seconds_to_end is not None and self.seconds_per_step is not None:
+            raise ValueError("give seconds_per_step or seconds_to_end, not both")
         if self.processing_steps < 1:
             raise ValueError("processing_steps must be at least 1")
 
@@ -62,6 +68,12 @@ class Progression:
         return cls(None, seconds, processing_steps)
 
     @classmethod
+    def ends_after(cls, seconds: float, *, processing_steps: int = 2) -> Progression:
+        """Every training ends `seconds` after its creation on the server's clock, polled or
+        not (so a listing sees it end), its steps spread evenly before that."""
+        return cls(None, None, processing_steps, seconds)
+
+    @classmethod
     def manual(cls, *, processing_steps: int = 2) -> Progression:
         """Only `step()` and `finish()` move trainings."""
         return cls(None, None, processing_steps)
@@ -70,6 +82,13 @@ class Progression:
     def life(self) -> int:
         """Steps from `starting` to the outcome."""
         return self.processing_steps + 1
+
+    @property
+    def timed(self) -> float | None:
+        """Seconds between steps when time moves trainings (a ticker's pace), else None."""
+        if self.seconds_to_end is not None:
+            return self.seconds_to_end / self.life
+        return self.seconds_per_step
 
 
 @dataclass(slots=True, eq=False)
