@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -190,7 +191,7 @@ def test_unthrottled_by_default() -> None:
         ({"other_burst": 0}, "at least one request"),
     ],
 )
-def test_rate_limit_rejects_nonsense(options: dict[str, float], message: str) -> None:
+def test_rate_limit_rejects_nonsense(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         RateLimit(**options)
 

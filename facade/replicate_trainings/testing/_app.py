@@ -127,8 +127,8 @@ class LocalReplicate:
         self.catalog = catalog or Catalog()
         self.faults = Faults()
         limit = RateLimit() if rate_limit is True else rate_limit or None
+        # each token's rate budget, on the same clock as the trainings; `.refused` counts 429s
         self.throttle = None if limit is None else Throttle(limit, clock)
-        """Each token's rate budget (None: unthrottled); `.refused` counts its 429s."""
         self.record_requests = record_requests
         self.webhook_secret = webhook_secret
         self._webhooks = WebhookSender(

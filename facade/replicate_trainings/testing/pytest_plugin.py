@@ -6,6 +6,9 @@ with the `local_replicate` marker, for a module or folder by overriding the
 
     @pytest.mark.local_replicate(seed=250, page_size=50)
     def test_pages(local_replicate_server): ...
+
+    @pytest.mark.local_replicate(rate_limit=True, progression=Progression.ends_after(2.0))
+    def test_under_replicates_limits(local_replicate_server): ...   # 429s as Replicate sends
 """
 
 from __future__ import annotations
