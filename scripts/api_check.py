@@ -54,6 +54,13 @@ class CheckError(Exception):
 
 def public_api(search: tuple[Path, ...] = SEARCH) -> dict[str, Entry]:
     """Every public name of both packages, by dotted path, with what a caller relies on."""
+    found = {path: describe(obj) for path, obj in public_objects(search)}
+    return dict(sorted(found.items()))
+
+
+def public_objects(search: tuple[Path, ...] = SEARCH) -> Iterator[tuple[str, Any]]:
+    """Every public name of both packages, by the dotted path users use, with its object
+    as griffe reads it statically (None when it points outside the two packages)."""
     loader = griffe.GriffeLoader(
         search_paths=[str(path) for path in search],
         allow_inspection=False,
@@ -61,11 +68,8 @@ def public_api(search: tuple[Path, ...] = SEARCH) -> dict[str, Entry]:
     )
     modules = [loader.load(package) for package in PACKAGES]
     loader.resolve_aliases(implicit=True, external=False)
-    found: dict[str, Entry] = {}
     for package, module in zip(PACKAGES, modules, strict=True):
-        for path, obj in walk(module, package):
-            found[path] = describe(obj)
-    return dict(sorted(found.items()))
+        yield from walk(module, package)
 
 
 def walk(obj: griffe.Object | griffe.Alias, path: str) -> Iterator[tuple[str, Any]]:

@@ -187,11 +187,20 @@ def documented(
         return docstring
     lines = [f"    {p.name}: {' '.join(p.docstring.value.split())}" for p in spelled]  # type: ignore[union-attr]
     text = docstring.value + "\n\nOther Parameters:\n" + "\n".join(lines)
-    return griffe.Docstring(text, lineno=docstring.lineno, endlineno=docstring.endlineno)
+    return like(docstring, text)
 
 
 def copied(docstring: griffe.Docstring | None) -> griffe.Docstring | None:
     """A docstring for another object (a Docstring belongs to its parent)."""
-    if docstring is None:
-        return None
-    return griffe.Docstring(docstring.value, lineno=docstring.lineno, endlineno=docstring.endlineno)
+    return None if docstring is None else like(docstring, docstring.value)
+
+
+def like(docstring: griffe.Docstring, text: str) -> griffe.Docstring:
+    """A docstring of `text`, parsed as `docstring` is (the style mkdocstrings set)."""
+    return griffe.Docstring(
+        text,
+        lineno=docstring.lineno,
+        endlineno=docstring.endlineno,
+        parser=docstring.parser,
+        parser_options=docstring.parser_options,
+    )
