@@ -88,7 +88,7 @@ def explain(error: ReplicateError) -> str:
         response: httpx.Response = error.response
         return f"{code} {title} {detail} {headers['content-type']} {response.status_code}"
     if isinstance(error, WaitTimeoutError):
-        last: Training | None = error.training
+        last = error.training  # the last state seen: a Training, typed as its shape
         return f"still {last.status}" if last is not None else "no state seen"
     if isinstance(error, APIConnectionError):
         return "no answer"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from replicate_trainings import Client, ServerError, Training
-from replicate_trainings._reconcile import same_json
+from replicate_trainings._operations import same_json
 from replicate_trainings.testing import Fault, LocalReplicate, LocalServer
 
 from tests import payloads

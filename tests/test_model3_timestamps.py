@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from replicate_trainings import Client, Training
-from replicate_trainings._field_warnings import FieldWarnings
+from replicate_trainings.training import FieldWarnings
 from replicate_trainings_api.training_shape import TRAINING_FIELDS
 
 from tests import payloads

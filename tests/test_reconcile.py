@@ -17,7 +17,7 @@ from replicate_trainings import (
     ServerError,
     Training,
 )
-from replicate_trainings._reconcile import CLOCK_SKEW
+from replicate_trainings._operations import CLOCK_SKEW
 from replicate_trainings.testing import Fault, LocalReplicate, LocalServer, ManualClock
 
 from tests.reliability._support import (
@@ -250,14 +250,14 @@ def test_reconcile_must_be_a_bool(local_replicate_server: LocalServer) -> None:
 def test_a_candidate_is_matched_on_every_field_and_skipped_without_a_creation_time() -> None:
     from datetime import UTC, datetime
 
+    from replicate_trainings._operations import Wanted as Made
     from replicate_trainings._pipeline import Call
-    from replicate_trainings._reconcile import Wanted as Made
 
     from tests import payloads
 
     listing = Call("trainings.list", "GET", "http://127.0.0.1/v1/trainings", idempotent=True)
 
-    def Wanted(model: str, version: str, input: object, destination: str | None) -> Made:  # noqa: N802
+    def Wanted(model: str, version: str, input: object, destination: str | None) -> Made:
         return Made(model, version, input, destination, listing)
 
     since = datetime(2020, 1, 1, tzinfo=UTC)

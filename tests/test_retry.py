@@ -18,13 +18,8 @@ from replicate_trainings import (
     RetryPolicy,
     WaitTimeoutError,
 )
-from replicate_trainings._retry import (
-    is_transient,
-    should_retry_error,
-    should_retry_status,
-    transient_status,
-)
-from replicate_trainings._retry_after import retry_after
+from replicate_trainings._pipeline import should_retry_error, should_retry_status
+from replicate_trainings.errors import is_transient, retry_after, transient_status
 
 
 @pytest.mark.parametrize(

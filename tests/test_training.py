@@ -24,7 +24,7 @@ from replicate_trainings import (
     TrainingStatus,
     TrainingURLs,
 )
-from replicate_trainings._field_warnings import FieldWarnings
+from replicate_trainings.training import FieldWarnings
 
 from tests import payloads
 

@@ -10,8 +10,8 @@ with Client() as client:  # token from REPLICATE_API_TOKEN
 
 from typing import TYPE_CHECKING
 
+from ._config import RetryPolicy
 from ._raw import RawResponse
-from ._retry import RetryPolicy
 from ._version import __version__
 from .client import (
     AsyncClient,

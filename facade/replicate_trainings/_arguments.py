@@ -12,36 +12,17 @@ from urllib.parse import urlsplit
 import httpx
 from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS, BodyField
 
-from .errors import ResponseParseError
-
 # A name segment or id: starts with a letter or digit, then letters, digits, '.', '_', '-'.
 # That rules out empty strings, '.', '..', '/', '?', '#', '%' and spaces: no id can
 # reach another endpoint, whatever quoting happens later.
-_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def identifier(name: str, value: object) -> str:
-    """A training id or version id: one safe path segment."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-    if not _SEGMENT.fullmatch(value):
-        raise ValueError(
-            f"{name} must be a non-empty id of letters, digits, '.', '_' or '-', got {value!r}"
-        )
-    return value
+    """A training id or version id: one safe path segment, by the generated client's rule
+    (`path_segment`), which every path parameter meets in both layers."""
+    from replicate_trainings_api.types import path_segment  # noqa: PLC0415 - loads attrs
 
-
-def server_identifier(value: str) -> str:
-    """A training id the server chose, about to go back into a path: one safe segment.
-
-    Not the caller's mistake, so not a ValueError: the server sent something no id can be.
-    """
-    if not _SEGMENT.fullmatch(value):
-        raise ResponseParseError(
-            f"the server gave a training the id {value!r}, which cannot be sent back as a "
-            "path segment (letters, digits, '.', '_' or '-')"
-        )
-    return value
+    return path_segment(name, value)
 
 
 def model_name(name: str, value: object) -> tuple[str, str]:
@@ -49,9 +30,18 @@ def model_name(name: str, value: object) -> tuple[str, str]:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string 'owner/name', not {type(value).__name__}")
     owner, slash, model = value.partition("/")
-    if not (slash and _SEGMENT.fullmatch(owner) and _SEGMENT.fullmatch(model)):
+    if not (slash and is_segment(owner) and is_segment(model)):
         raise ValueError(f"{name} must be 'owner/name', got {value!r}")
     return owner, model
+
+
+def is_segment(value: str) -> bool:
+    """True if `value` can stand as one path segment (`path_segment`'s rule)."""
+    try:
+        identifier("", value)
+    except ValueError:
+        return False
+    return True
 
 
 def model_version(ref: object, model: object, version: object) -> tuple[str, str, str]:
@@ -264,7 +254,7 @@ def query(value: object, named: Collection[str]) -> dict[str, str]:
 
 def timeout(name: str, value: object) -> httpx.Timeout:
     """Seconds, an httpx.Timeout, or None (no limit); each limit positive. `math.inf` (or any
-    limit beyond a week) is no limit too: requests send it as None (`_deadline.finite`)."""
+    limit beyond a week) is no limit too: requests send it as None (`_transport.finite`)."""
     if value is None:
         return httpx.Timeout(None)
     if isinstance(value, httpx.Timeout):

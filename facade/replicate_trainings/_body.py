@@ -7,7 +7,7 @@ The body is decoded here rather than by httpx, whose decoders inflate a whole in
 once: every stage of a `Content-Encoding` chain (`gzip, gzip`, ...) gives at most
 `_STEP` bytes at a time to the next, so a bomb, nested or not, stops at the limit
 having held a few hundred kilobytes. The request's deadline is checked between pieces
-too (the facade's own connections also keep it on every read, see `_deadline`).
+too (the facade's own connections also keep it on every read, see `_transport`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from collections.abc import Iterator
 
 import httpx
 
-from ._hooks import bodiless
-
 _STEP = 64 * 1024
 """The most bytes one decoding step of one stage produces."""
+
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""The most an answer's body may hold, decoded, unless the client says otherwise."""
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The encodings the client asks for: those `_Decoder` decodes a step at a time."""
@@ -211,3 +212,28 @@ class _Inflate:
             return self._zlib.flush(_STEP)
         except zlib.error as exc:
             raise httpx.DecodingError(str(exc)) from None
+
+
+# -- Answers the program gets without a body: refused by the user's event hook, or undecodable
+
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+UNDECODABLE = "replicate_trainings.undecodable"
+"""The extension naming why an answer's body could not be decoded (bad gzip, ...)."""
+
+
+def bodiless(
+    response: httpx.Response, undecodable: httpx.DecodingError | None = None
+) -> httpx.Response:
+    """The status and headers of an answer whose body the program cannot have.
+
+    Either an event hook of the user's client raised HTTPStatusError (httpx closes such a
+    response before its body is read), or the body failed to decode (`undecodable`, kept
+    in the UNDECODABLE extension). Status and headers are enough for the typed error,
+    Retry-After and retries.
+    """
+    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _BODY_HEADERS]
+    extensions = {} if undecodable is None else {UNDECODABLE: str(undecodable) or "undecodable"}
+    return httpx.Response(
+        response.status_code, headers=headers, request=response.request, extensions=extensions
+    )

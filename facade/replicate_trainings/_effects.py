@@ -19,13 +19,10 @@ from typing import Generic, Never, TypeAlias, TypeVar, cast
 
 import httpx
 
-from . import _body, _deadline
+from . import _body, _transport
+from ._body import DEFAULT_MAX_RESPONSE_BYTES, UNDECODABLE, bodiless
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import DEFAULT_MAX_RESPONSE_BYTES
-from ._connections import OwnAsyncClient, check_process
-from ._hooks import UNDECODABLE, bodiless
-from ._loops import enter_loop
-from ._retry import NOT_SENT
+from ._transport import NOT_SENT, OwnAsyncClient, check_process, enter_loop
 from .errors import ClientClosedError
 
 __all__ = ["UNDECODABLE", "Emit", "Program", "Send", "Sleep", "run_async", "run_sync"]
@@ -39,7 +36,7 @@ _R = TypeVar("_R")
 class Send:
     """Send one HTTP request, never following redirects (the token stays on one host).
 
-    `timeout` bounds the whole request, body included (see `_deadline.total`), and the
+    `timeout` bounds the whole request, body included (see `_transport.total`), and the
     answer's decoded body may hold at most `max_bytes`. `acts`: sending it twice is not
     harmless (a create), so a failure after sending says it may have acted.
     """
@@ -60,13 +57,13 @@ class Send:
             headers=self.headers,
             params=self.params,
             content=self.content,
-            timeout=_deadline.finite(self.timeout),
+            timeout=_transport.finite(self.timeout),
         )
 
     def deadline(self) -> float | None:
         """The `time.monotonic()` by which the request, sent now, must be over (the real
         clock, not the config's: sockets keep real time)."""
-        limit = _deadline.total(self.timeout)
+        limit = _transport.total(self.timeout)
         return None if limit is None else time.monotonic() + limit
 
 
@@ -148,14 +145,14 @@ def _drive_sync(
 def _send_sync(http: httpx.Client, effect: Send) -> httpx.Response:
     """The answer to `effect`, body read within its size limit and deadline."""
     deadline = effect.deadline()
-    token = _deadline.start(deadline)
+    token = _transport.start(deadline)
     try:
         response = http.send(effect.build(http), stream=True, follow_redirects=False)
         return _body.read(response, effect.max_bytes, deadline)
     except (httpx.HTTPError, RuntimeError) as exc:
         failure = exc
     finally:
-        _deadline.stop(token)
+        _transport.stop(token)
     return _failed(http, effect, failure)  # out of the except block: no __context__
 
 
@@ -216,7 +213,7 @@ async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
 
     deadline = effect.deadline()
     request = effect.build(http)
-    token = _deadline.start(deadline)
+    token = _transport.start(deadline)
     try:
         if deadline is None or isinstance(http, OwnAsyncClient):
             return await _exchange(http, request, effect.max_bytes, deadline)
@@ -228,7 +225,7 @@ async def _send_async(http: httpx.AsyncClient, effect: Send) -> httpx.Response:
     except (httpx.HTTPError, RuntimeError) as exc:
         failure = exc
     finally:
-        _deadline.stop(token)
+        _transport.stop(token)
     return _failed(http, effect, failure)  # as in _send_sync
 
 

@@ -1,31 +1,34 @@
-"""httpcore network backends that keep the deadline of the request in progress (`_deadline`).
+"""httpcore network backends that keep the deadline of the request in progress.
 
-Apart from `_deadline` so that importing the package does not import httpcore (as httpx
-itself does not): these load with the first client the facade makes.
+Each is given `within`, the reader of that deadline (`_transport.within`), rather than
+importing it: `_transport` loads this module with the first client it makes, so that
+importing the package does not import httpcore (as httpx itself does not).
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpcore
 
-from ._deadline import within
+Within = Callable[[float | None, type[Exception]], float | None]
+"""A timeout cut to the time left before the current deadline; raises the given error
+once it has passed."""
 
 
 class DeadlineStream(httpcore.NetworkStream):
     """A blocking network stream whose every operation ends by the current deadline."""
 
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
+    def __init__(self, inner: httpcore.NetworkStream, within: Within) -> None:
+        self._inner, self._within = inner, within
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, within(timeout, httpcore.ReadTimeout))
+        return self._inner.read(max_bytes, self._within(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, within(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, self._within(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -36,8 +39,10 @@ class DeadlineStream(httpcore.NetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        limit = within(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, limit))
+        limit = self._within(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, limit), self._within
+        )
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -46,8 +51,8 @@ class DeadlineStream(httpcore.NetworkStream):
 class DeadlineBackend(httpcore.NetworkBackend):
     """A blocking network backend (wrapping httpcore's) whose streams keep the deadline."""
 
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
+    def __init__(self, inner: httpcore.NetworkBackend, within: Within) -> None:
+        self._inner, self._within = inner, within
 
     def connect_tcp(
         self,
@@ -57,15 +62,17 @@ class DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        limit = within(timeout, httpcore.ConnectTimeout)
+        limit = self._within(timeout, httpcore.ConnectTimeout)
         stream = self._inner.connect_tcp(host, port, limit, local_address, socket_options)
-        return DeadlineStream(stream)
+        return DeadlineStream(stream, self._within)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore.NetworkStream:
-        limit = within(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._inner.connect_unix_socket(path, limit, socket_options))
+        limit = self._within(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(
+            self._inner.connect_unix_socket(path, limit, socket_options), self._within
+        )
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
@@ -74,14 +81,14 @@ class DeadlineBackend(httpcore.NetworkBackend):
 class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
     """An async network stream whose every operation ends by the current deadline."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
+    def __init__(self, inner: httpcore.AsyncNetworkStream, within: Within) -> None:
+        self._inner, self._within = inner, within
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        return await self._inner.read(max_bytes, within(timeout, httpcore.ReadTimeout))
+        return await self._inner.read(max_bytes, self._within(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        await self._inner.write(buffer, within(timeout, httpcore.WriteTimeout))
+        await self._inner.write(buffer, self._within(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -92,9 +99,9 @@ class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
     ) -> httpcore.AsyncNetworkStream:
-        limit = within(timeout, httpcore.ConnectTimeout)
+        limit = self._within(timeout, httpcore.ConnectTimeout)
         inner = await self._inner.start_tls(ssl_context, server_hostname, limit)
-        return AsyncDeadlineStream(inner)
+        return AsyncDeadlineStream(inner, self._within)
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -103,8 +110,8 @@ class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
 class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
     """An async network backend (wrapping httpcore's) whose streams keep the deadline."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, within: Within) -> None:
+        self._inner, self._within = inner, within
 
     async def connect_tcp(
         self,
@@ -114,9 +121,9 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        limit = within(timeout, httpcore.ConnectTimeout)
+        limit = self._within(timeout, httpcore.ConnectTimeout)
         stream = await self._inner.connect_tcp(host, port, limit, local_address, socket_options)
-        return AsyncDeadlineStream(stream)
+        return AsyncDeadlineStream(stream, self._within)
 
     async def connect_unix_socket(
         self,
@@ -124,9 +131,9 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        limit = within(timeout, httpcore.ConnectTimeout)
+        limit = self._within(timeout, httpcore.ConnectTimeout)
         stream = await self._inner.connect_unix_socket(path, limit, socket_options)
-        return AsyncDeadlineStream(stream)
+        return AsyncDeadlineStream(stream, self._within)
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)

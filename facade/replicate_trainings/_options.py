@@ -14,7 +14,6 @@ from typing import Final, TypeAlias, TypedDict
 import httpx
 
 from . import _arguments
-from ._effects import Send
 
 
 class _Default:
@@ -34,29 +33,6 @@ class RequestOptions:
     query: dict[str, str] = dataclasses.field(default_factory=dict)
     timeout: httpx.Timeout | None = None
     """None: the client's timeout."""
-
-    def apply(self, send: Send) -> Send:
-        """`send` with these headers (replacing any of the same name), query and timeout.
-
-        The query joins the URL's own (a next page's cursor): httpx would replace it.
-        """
-        if not self.headers and not self.query and self.timeout is None:
-            return send
-        headers, url, params = send.headers, send.url, send.params
-        if self.headers:
-            replaced = {name.lower() for name in self.headers}
-            headers = {k: v for k, v in headers.items() if k.lower() not in replaced}
-            headers.update(self.headers)
-        if self.query:
-            url = str(httpx.URL(url).copy_merge_params({**(params or {}), **self.query}))
-            params = None
-        return dataclasses.replace(
-            send,
-            url=url,
-            headers=headers,
-            params=params,
-            timeout=send.timeout if self.timeout is None else self.timeout,
-        )
 
 
 NO_OPTIONS: Final = RequestOptions()

@@ -20,8 +20,8 @@ from ._config import ClientConfig
 from ._effects import UNDECODABLE, Program, Send, Sleep
 from ._options import NO_OPTIONS, RequestOptions
 from ._raw import RawResponse
-from ._retry import should_retry_error, should_retry_status, transient_status
 from ._server_text import scrub, shown
+from ._transport import NOT_SENT
 
 __all__ = ["Call", "answer", "request", "request_raw", "scrub", "status_error"]
 
@@ -117,7 +117,7 @@ def answer(
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
-    send = call.options.apply(
+    send = _with_options(
         Send(
             call.method,
             call.url,
@@ -127,7 +127,8 @@ def answer(
             config.timeout,
             config.max_response_bytes,
             acts=not call.idempotent,
-        )
+        ),
+        call.options,
     )
     timeout = send.timeout  # the call's own, else the client's
     retries = 0
@@ -210,6 +211,31 @@ def scrubbed_cause(error: httpx.HTTPError, token: str) -> httpx.HTTPError:
         headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"authorization"]
         copy._request = httpx.Request(request.method, request.url, headers=headers)
     return copy.with_traceback(error.__traceback__)
+
+
+def _with_options(send: Send, options: RequestOptions) -> Send:
+    """`send` with a call's options: its headers (replacing any of the same name), its
+    query and its timeout.
+
+    The query joins the URL's own (a next page's cursor): httpx would replace it.
+    """
+    if not options.headers and not options.query and options.timeout is None:
+        return send
+    headers, url, params = send.headers, send.url, send.params
+    if options.headers:
+        replaced = {name.lower() for name in options.headers}
+        headers = {k: v for k, v in headers.items() if k.lower() not in replaced}
+        headers.update(options.headers)
+    if options.query:
+        url = str(httpx.URL(url).copy_merge_params({**(params or {}), **options.query}))
+        params = None
+    return dataclasses.replace(
+        send,
+        url=url,
+        headers=headers,
+        params=params,
+        timeout=send.timeout if options.timeout is None else options.timeout,
+    )
 
 
 def _until(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
@@ -300,7 +326,7 @@ def status_error(response: httpx.Response, call: Call, token: str) -> errors.API
         errors.ServerError if status >= 500 or status < 100 else errors.APIStatusError
     )
     # A transient status that even a create may not retry (5xx, 408): it may have acted.
-    acted = not call.idempotent and transient_status(status) and not retry_safe(status)
+    acted = not call.idempotent and errors.transient_status(status) and not retry_safe(status)
     if acted:
         message += MAY_HAVE_ACTED
     return kind(
@@ -397,3 +423,17 @@ def _snippet(response: httpx.Response, token: str) -> str:
     raw = response.content[:_SNIPPET_SOURCE].decode("utf-8", "replace")
     text = " ".join(scrub(raw, token).split())
     return shown(text, _SNIPPET) if text else "(empty body)"
+
+
+def should_retry_status(status: int, *, idempotent: bool) -> bool:
+    """Transient statuses; 429 never acted, 408 and 5xx may have, so only idempotent calls
+    retry those."""
+    return errors.transient_status(status) and (idempotent or status == 429)
+
+
+def should_retry_error(error: httpx.HTTPError, *, idempotent: bool) -> bool:
+    """No answer (a transport error): retry if the request never left, or if repeating it
+    is harmless."""
+    if not isinstance(error, httpx.TransportError):
+        return False
+    return idempotent or isinstance(error, NOT_SENT)

@@ -11,7 +11,6 @@ from . import _arguments, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
 from ._pipeline import Call, request
-from ._retry import is_transient
 from .training import Training
 
 
@@ -76,7 +75,7 @@ def poll(
 ) -> Program[Training, Training]:
     """Poll `get` until the training is terminal and return it; emit each new state if asked.
 
-    Transient errors (`_retry.is_transient`: 408, 429, 5xx, no answer) past the request's
+    Transient errors (`errors.is_transient`: 408, 429, 5xx, no answer) past the request's
     own retries do not end the poll: it tries again at the next interval, the first poll
     included. `deadline` raises WaitTimeoutError, at most one interval late, with the last
     state seen (None if no poll answered, the last poll's error then its `__cause__`).
@@ -108,7 +107,7 @@ def poll(
         try:
             current = yield from request(config, get, Training._from_decoded, deadline=deadline)
         except errors.ReplicateError as exc:
-            if not is_transient(exc):
+            if not errors.is_transient(exc):
                 raise
             failure = exc
 

@@ -17,15 +17,19 @@ from typing import Any, Concatenate, Generic, Never, ParamSpec, Self, TypeVar
 import httpx
 
 from . import _operations
-from ._config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
-from ._connections import OwnAsyncClient, OwnClient, adopt
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    RetryPolicy,
+)
 from ._effects import Program, run_async, run_sync, stream_async, stream_sync
-from ._loops import check_loop
 from ._operations import TrainingCall, answer, raw_answer
 from ._options import DEFAULT, _Default
 from ._pipeline import Call
 from ._raw import RawResponse
-from ._retry import RetryPolicy
+from ._transport import OwnAsyncClient, OwnClient, adopt, check_loop
 from .pagination import AsyncPager, Pager
 from .training import Training
 
@@ -71,11 +75,12 @@ def _async_view(
 
 
 def _described(method: _F, describe: Callable[..., object]) -> _F:
-    """`method` as help() and IDEs should show it: the operation's name, docstring and
-    signature, with `self` where the operation takes the client's config."""
+    """`method` as help() and IDEs should show it: the operation's name (less the trailing
+    underscore of `list_`, named so as not to shadow the builtin), docstring and signature,
+    with `self` where the operation takes the client's config."""
     signature = inspect.signature(describe)
     parameters = [*signature.parameters.values()][1:]
-    method.__name__ = method.__qualname__ = describe.__name__
+    method.__name__ = method.__qualname__ = describe.__name__.rstrip("_")
     method.__doc__ = describe.__doc__
     method.__module__ = __name__
     self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -157,7 +162,7 @@ class Trainings(_Operations[httpx.Client]):
     create = _view(_operations.create, _run)
     get = _view(_operations.get, _run)
     cancel = _view(_operations.cancel, _run)
-    list = _view(_operations.list, _pages)
+    list = _view(_operations.list_, _pages)
     watch = _view(_operations.watch, _stream)
     wait = _view(_operations.wait, _result)
 
@@ -181,7 +186,7 @@ class AsyncTrainings(_Operations[httpx.AsyncClient]):
     create = _async_view(_operations.create, _arun)
     get = _async_view(_operations.get, _arun)
     cancel = _async_view(_operations.cancel, _arun)
-    list = _view(_operations.list, _apages)
+    list = _view(_operations.list_, _apages)
     watch = _view(_operations.watch, _astream)
     wait = _async_view(_operations.wait, _aresult)
 

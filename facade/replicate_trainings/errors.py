@@ -25,15 +25,14 @@ despite it (see `ReplicateError`). Invalid arguments raise the built-in `ValueEr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ._base_errors import ReplicateError, ResponseParseError
-from ._retry_after import retry_after
+import time
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
-
-    from .training import Training
+    from replicate_trainings_api.training_shape import TrainingShape
 
 __all__ = [
     "APIConnectionError",
@@ -53,6 +52,63 @@ __all__ = [
     "WaitTimeoutError",
     "WebhookVerificationError",
 ]
+
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class ReplicateError(Exception):
+    """Base of every error this library raises.
+
+    `may_have_acted` is True exactly when the call was a `create` that the server may have
+    carried out despite the error (a 5xx or 408 answer, an unreadable success, a connection
+    lost after sending): a training may exist. False for every other call, and for a create
+    the server certainly did not act on (a 4xx, a 429, a connection never made).
+    """
+
+    may_have_acted: bool = False
+
+    def __init__(self, *args: object, may_have_acted: bool = False) -> None:
+        super().__init__(*args)
+        self.may_have_acted = may_have_acted
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle without the request (its Authorization header holds the token) and
+        # without calling __init__ (pickle cannot pass keyword-only arguments).
+        state = dict(vars(self))
+        response = state.get("response")
+        if response is not None:
+            state["response"] = _detached(response)
+        return (_restore, (type(self), self.args), state)
+
+
+def _restore(kind: type[ReplicateError], args: tuple[Any, ...]) -> ReplicateError:
+    error = kind.__new__(kind)
+    error.args = args
+    return error
+
+
+def _detached(response: httpx.Response) -> httpx.Response:
+    """The answer as received, without the request that carried the token."""
+    import httpx  # noqa: PLC0415 - this module imports httpx only for type checking
+
+    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+
+
+class ResponseParseError(ReplicateError):
+    """An answer that cannot be used: HTML or truncated JSON where a training goes, a training
+    without an id, a body over max_response_bytes, a next link refused or looping."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response | None = None,
+        may_have_acted: bool = False,
+    ) -> None:
+        super().__init__(message, may_have_acted=may_have_acted)
+        self.response = response
 
 
 class APIConnectionError(ReplicateError):
@@ -123,10 +179,10 @@ class ServerError(APIStatusError):
 
 
 class WaitTimeoutError(ReplicateError):
-    """`wait()` ran out of time; `training` is the last state it saw, None if no poll
-    answered (then the last poll's error is the `__cause__`)."""
+    """`wait()` ran out of time; `training` is the last state it saw (a `Training`), None
+    if no poll answered (then the last poll's error is the `__cause__`)."""
 
-    def __init__(self, message: str, *, training: Training | None) -> None:
+    def __init__(self, message: str, *, training: TrainingShape | None) -> None:
         super().__init__(message)
         self.training = training
 
@@ -137,3 +193,46 @@ class ClientClosedError(ReplicateError):
 
 class WebhookVerificationError(ReplicateError):
     """A webhook delivery failed a check; the message names which, never the secret."""
+
+
+# -- which failures say "not now" ---------------------------------------------------------
+
+
+def transient_status(status: int) -> bool:
+    """408, 429 and 5xx say "not now": the same request may succeed later."""
+    return status in (408, 429) or status >= 500
+
+
+def is_transient(error: ReplicateError) -> bool:
+    """The typed error of a transient failure: no answer, or a transient status. Retries
+    and polling both ask this one rule."""
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIStatusError) and transient_status(error.status_code)
+
+
+# -- how long a server asked to wait ------------------------------------------------------
+
+
+def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
+    """Seconds the server asked to wait: retry-after-ms, or Retry-After as seconds or a date."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # '-0000' is UTC with no zone named, never the local time
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

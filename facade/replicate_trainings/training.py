@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 from replicate_trainings_api.training_shape import (
@@ -32,8 +35,8 @@ from replicate_trainings_api.training_shape import (
     read_training,
 )
 
-from ._base_errors import ResponseParseError
-from ._field_warnings import describe, report
+from ._server_text import scrub, shown
+from .errors import ResponseParseError
 
 __all__ = [
     "Training",
@@ -147,3 +150,78 @@ def _copy(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _text(status: TrainingStatus | str | None) -> str | None:
     return None if status is None else str(status)
+
+
+# -- warnings about fields the reader could not use, rate-limited -------------------
+#
+# A listing of 10,000 trainings from an older API can carry the same oddity in every item;
+# the log gets the first few of each minute and a count of the rest. Values are described
+# by kind and length, never echoed: a server can put anything in a field, the token included.
+# The training's id and the field's path are shown scrubbed, as one bounded line
+# (`_server_text`): an id can hold line breaks, escape sequences or a megabyte of text.
+
+
+logger = logging.getLogger("replicate_trainings")
+
+
+class FieldWarnings:
+    """A `Report` for the generated reader: at most `burst` warnings per `window` seconds."""
+
+    def __init__(
+        self, *, burst: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._burst, self._window, self._clock = burst, window, clock
+        self._lock = threading.Lock()
+        self._window_start = -float("inf")
+        self._logged = 0
+        self._suppressed = 0
+
+    def __call__(self, training_id: object, path: str, value: object, expected: str) -> None:
+        if not logger.isEnabledFor(logging.WARNING):
+            return
+        with self._lock:
+            now = self._clock()
+            if now - self._window_start >= self._window:
+                self._window_start, self._logged = now, 0
+            if self._logged >= self._burst:
+                self._suppressed += 1
+                return
+            self._logged += 1
+            suppressed, self._suppressed = self._suppressed, 0
+        named = shown(scrub(training_id, "")) if isinstance(training_id, str) else None
+        named = named or describe(training_id)
+        field = shown(path)
+        logger.warning(
+            "training %s: field '%s' is %s, not %s; it is read as missing (to_dict() keeps it)%s",
+            named,
+            field,
+            describe(value),
+            expected,
+            f" ({suppressed} more such warnings were not logged)" if suppressed else "",
+            extra={"training_id": named, "field": field},
+        )
+
+
+def describe(value: object) -> str:
+    """A value's kind (and a string's length), without its content."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters" if value else "an empty string"
+    for kind, name in _KINDS:
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
+
+
+_KINDS = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (Mapping, "an object"),
+    (list, "an array"),
+)
+
+
+report = FieldWarnings()
+"""The one reporter the package uses."""

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from replicate_trainings import APIStatusError, Client, ResponseParseError, Training
-from replicate_trainings._retry_after import retry_after
+from replicate_trainings.errors import retry_after
 from replicate_trainings.testing import Fault, LocalReplicate, LocalServer, Operation
 from replicate_trainings_api.training_shape import (
     RUNNING_STATUSES,

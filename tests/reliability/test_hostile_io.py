@@ -29,8 +29,8 @@ from replicate_trainings import (
     RetryPolicy,
     Training,
 )
-from replicate_trainings._connections import OwnClient
 from replicate_trainings._network import DeadlineBackend
+from replicate_trainings._transport import OwnClient
 from replicate_trainings.testing import LocalReplicate, LocalServer
 
 from tests import payloads
