@@ -148,7 +148,7 @@ def keywords(typed_dict: griffe.Class) -> Iterator[griffe.Parameter]:
     package's TypedDicts are `total=False`), with its docstring."""
     seen: set[str] = set()
     for cls in [typed_dict, *typed_dict.mro()]:  # its own keys first, then its bases'
-        keys = [m for m in cls.members.values() if m.kind is griffe.Kind.ATTRIBUTE]
+        keys = [m for m in cls.members.values() if isinstance(m, griffe.Attribute)]
         for key in keys:
             if key.name in seen:
                 continue
@@ -185,7 +185,7 @@ def documented(
     spelled = [p for p in parameters if p not in before and p.docstring is not None]
     if not spelled:
         return docstring
-    lines = [f"    {p.name}: {' '.join(p.docstring.value.split())}" for p in spelled]  # type: ignore[union-attr]
+    lines = [f"    {p.name}: {' '.join(p.docstring.value.split())}" for p in spelled]
     text = docstring.value + "\n\nOther Parameters:\n" + "\n".join(lines)
     return like(docstring, text)
 

@@ -1,4 +1,5 @@
-"""Every Python code block of README.md and docs/*.md runs, so no snippet rots.
+"""Every Python code block of README.md and of each page of the docs site (mkdocs.yml's
+nav) runs, so no snippet rots; and the README stays a front page.
 
 Each block runs on its own, in a fresh namespace, as a reader would paste it, in an
 environment where that works: REPLICATE_API_TOKEN and REPLICATE_BASE_URL point at a
@@ -10,7 +11,9 @@ Top-level `await` works, as in `python -m asyncio`. All the plain blocks of a do
 together, also pass `mypy --strict`. A block that is a pytest file (`# conftest.py` and
 `# test_*.py` comment lines split it into files, or it just defines `test_` functions)
 runs under pytest in a subprocess, with ResourceWarning an error. A block whose first
-line is `# not run: <why>` is only parsed; keep those rare.
+line is `# not run: <why>` is only parsed; keep those rare. The webhook receiver of
+docs/webhooks.md also runs as it would be served: under a threaded HTTP server, with
+concurrent deliveries and retries.
 
 A small runner of our own rather than pytest-examples: that runs each block as its own
 module too, but has no shared fixtures for a live server or env vars, no top-level await,
@@ -26,16 +29,22 @@ import inspect
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import threading
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 from replicate_trainings.testing import (
     DEFAULT_WEBHOOK_SECRET,
@@ -46,7 +55,22 @@ from replicate_trainings.testing import (
 from standardwebhooks import Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def site_pages(nav: object) -> Iterator[str]:
+    """The page files of mkdocs.yml's nav (a list of pages and titled sections), in order."""
+    if isinstance(nav, str):
+        yield nav
+    elif isinstance(nav, list):
+        for item in nav:
+            yield from site_pages(item)
+    elif isinstance(nav, dict):
+        for value in nav.values():
+            yield from site_pages(value)
+
+
+NAV = [*site_pages(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])]
+DOCUMENTS = [ROOT / "README.md", *(ROOT / "docs" / page for page in NAV)]
 NOT_RUN = re.compile(r"#\s*not run:\s*\S")
 FILE_HEADER = re.compile(r"^#\s*((?:conftest|test_\w+)\.py)\s*$", re.MULTILINE)
 
@@ -100,7 +124,31 @@ def shown_only(block: Block) -> bool:
 
 
 def test_the_documents_have_python_blocks() -> None:
-    assert {b.path.name for b in ALL_BLOCKS} >= {"README.md", "testing-server.md", "webhooks.md"}
+    assert {b.path.name for b in ALL_BLOCKS} >= {
+        "README.md",
+        "testing-server.md",
+        "webhooks.md",
+        "trainings.md",
+        "logging.md",
+        "low-level.md",
+    }
+
+
+def test_every_page_of_docs_is_in_the_site() -> None:
+    """So every page's blocks run here (mkdocs --strict refuses a page left out, too)."""
+    assert sorted(NAV) == sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+
+
+def test_the_readme_is_a_front_page() -> None:
+    """PyPI shows the README: short, and how to install it comes first, not `make`."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 220
+    opening = "\n".join(lines[:40])
+    assert "pip install replicate-trainings" in opening
+    assert "pip install 'replicate-trainings[cli]'" in opening
+    assert "pip install 'replicate-trainings[testing]'" in opening
+    assert "make " not in opening  # `make demo` / `make test` work only in a checkout
+    assert "## How it is built" in lines
 
 
 @pytest.fixture(scope="module")
@@ -202,16 +250,80 @@ def test_the_block_runs(
         run_pytest(block, files, tmp_path, reader_env)
 
 
-def test_the_demo_runs_and_shows_the_error_message_the_readme_shows() -> None:
-    readme = (ROOT / "README.md").read_text()
-    shown = re.search(r"Messages read like `(404 [^`]*)\(GET /v1/trainings/x\)`", readme)
-    assert shown, "the README's example error message moved"
+def test_the_demo_runs_and_shows_the_error_message_the_docs_show() -> None:
+    errors = (ROOT / "docs" / "errors.md").read_text()
+    shown = re.search(r"Messages read like `(404 [^`]*)\(GET /v1/trainings/x\)`", errors)
+    assert shown, "the example error message moved"
     env = os.environ | {"PYTHONPATH": os.pathsep.join(["facade", "generated"])}
     demo = [sys.executable, "scripts/demo.py"]
     ran = subprocess.run(demo, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert f"{shown[1]}(GET /v1/trainings/no-such-training)" in ran.stdout
     assert "trainings in all" in ran.stdout
+
+
+def test_the_webhook_receiver_runs_under_a_threaded_server(
+    reader_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/webhooks.md's plain blocks, together as a reader assembles them (the receiver,
+    the `http.server` handler, the de-duplication), served by `ThreadingHTTPServer`: 10
+    deliveries each sent 4 times at once from 8 threads, and 4 forged ones. Each delivery
+    is handled once, every retry answered 200, every forgery 400."""
+    monkeypatch.chdir(tmp_path)  # the example's webhooks.sqlite3
+    namespace: dict[str, Any] = {"__name__": "__docs__", **given_names()}
+    for block in blocks(ROOT / "docs" / "webhooks.md"):
+        if block.pytest_files is None and not shown_only(block):
+            source = "\n" * (block.line - 1) + block.source
+            exec(compile(source, str(block.path), "exec", dont_inherit=True), namespace)
+    record_delivery = namespace["record_delivery"]
+    first: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def counted(event_id: str) -> bool:  # the example's, counting the first deliveries
+        is_first: bool = record_delivery(event_id)
+        with lock:
+            first[event_id] += is_first
+        return is_first
+
+    namespace["record_delivery"] = counted  # `receive` looks it up in its module's names
+    with LocalReplicate() as app:
+        body = json.dumps(app.create(outcome="succeeded")).encode()
+    signer = Webhook(DEFAULT_WEBHOOK_SECRET)
+
+    def delivery(event_id: str, *, forged: bool = False) -> dict[str, str]:
+        now = datetime.now(UTC)
+        signature = signer.sign(event_id, now, body.decode())
+        return {
+            "webhook-id": event_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": "v1,Zm9yZ2Vk" if forged else str(signature),
+        }
+
+    sent = [(f"msg_{n}", False) for n in range(10) for _ in range(4)]
+    sent += [(f"msg_forged_{n}", True) for n in range(4)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), namespace["Hook"])
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        with httpx.Client(timeout=60) as http, ThreadPoolExecutor(8) as pool:
+
+            def post(item: tuple[str, bool]) -> int:
+                event_id, forged = item
+                headers = delivery(event_id, forged=forged)
+                return http.post(url, content=body, headers=headers).status_code
+
+            statuses = list(pool.map(post, sent))
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join()
+    assert statuses == [400 if forged else 200 for _, forged in sent]
+    assert first == Counter({f"msg_{n}": 1 for n in range(10)})
+    with sqlite3.connect(tmp_path / "webhooks.sqlite3") as db:
+        stored = {row[0] for row in db.execute("SELECT id FROM replicate_webhooks")}
+    db.close()
+    assert stored == {f"msg_{n}" for n in range(10)}
 
 
 @pytest.mark.slow
