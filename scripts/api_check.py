@@ -2,7 +2,8 @@
 
 The public API of `replicate_trainings` and `replicate_trainings_api` (every public name,
 read statically by griffe: its kind, a function's parameters and return annotation, an
-attribute's annotation, a class's bases) is kept in api/public-api.json with the version
+attribute's annotation, a class's bases; the client's methods read as methods by
+scripts/griffe_views.py, as the API reference reads them) is kept in api/public-api.json with the version
 of the release it was taken at.
 
     python scripts/api_check.py            # compare today's API with the snapshot
@@ -250,7 +251,7 @@ def check(
     print(f"api-check: FAIL: {len(unnamed)} incompatible change(s) since {released}:")
     print("\n".join(f"  {b}" for b in unnamed))
     print(
-        "Keep the old name (a deprecated alias, see README 'Compatibility and releases'),\n"
+        "Keep the old name (a deprecated alias, see docs/compatibility.md),\n"
         f"or bump the major version in {version_file.name} and name each under\n"
         f"'### Breaking' in the CHANGELOG's section for it."
     )
