@@ -3,8 +3,8 @@
 The public API of `replicate_trainings` and `replicate_trainings_api` (every public name,
 read statically by griffe: its kind, a function's parameters and return annotation, an
 attribute's annotation, a class's bases; the client's methods read as methods by
-scripts/griffe_views.py, as the API reference reads them) is kept in api/public-api.json with the version
-of the release it was taken at.
+scripts/griffe_views.py, as the API reference reads them) is kept in api/public-api.json
+with the version of the release it was taken at.
 
     python scripts/api_check.py            # compare today's API with the snapshot
     python scripts/api_check.py snapshot   # re-take the snapshot at the current version
