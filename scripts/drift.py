@@ -17,6 +17,7 @@ Exit status: 0 nothing new, 1 new differences, 2 a file cannot be read or unders
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import textwrap
@@ -28,6 +29,21 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(ROOT))
+
+from scripts.overlay import OverlayError, apply_actions, parse_actions  # noqa: E402
+from scripts.upstream import (  # noqa: E402
+    UpdateError,
+    extract,
+    is_training_route,
+    load,
+    name_schemas,
+    parse_naming,
+    parse_yaml,
+    spell_nullable,
+)
+
 OURS = ROOT / "openapi.yaml"
 OVERLAY = ROOT / "openapi-overlay.yaml"
 RECORDED = ROOT / "upstream" / "replicate-openapi.json"
@@ -37,11 +53,6 @@ PATH_ITEM_KEYS = frozenset({"parameters", "summary", "description", "servers"})
 SCHEMA_REF = "#/components/schemas/"
 
 Json = Any  # a node of a parsed JSON or YAML document
-
-
-def parse_yaml(text: str) -> Json:
-    """Parse YAML safely, with libyaml's loader when PyYAML has it (several times faster)."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class DriftError(Exception):
@@ -555,12 +566,40 @@ def is_training(op: Operation) -> bool:
     return is_training_route(op.op_id, op.path)
 
 
-def is_training_route(op_id: object, path: str) -> bool:
-    """Whether an operation (its id and path) belongs to the trainings API: an id
-    "trainings.*" or a "trainings" path segment."""
-    return (isinstance(op_id, str) and op_id.startswith("trainings.")) or (
-        "trainings" in path.split("/")
-    )
+def deviation_keys(recorded: Path, overlay: Mapping[str, Json]) -> dict[str, tuple[str, ...]]:
+    """The drift keys each deviation's actions make, replayed one action at a time on the
+    recorded upstream: a key belongs to the deviation of the action after which it first
+    appeared (an action may drop and restore what an earlier one made). So the actions are
+    the record drift reads."""
+    extracted = extract(load(recorded))
+    upstream = Spec(extracted, str(recorded))
+    document = copy.deepcopy(extracted)
+    spell_nullable(document)
+    try:
+        actions = parse_actions(overlay)
+    except OverlayError as error:
+        raise UpdateError(f"overlay: {error}") from error
+    owner: dict[str, str] = {}
+    present: set[str] = set()
+
+    def step(deviation: str) -> None:
+        nonlocal present
+        now = {d.key for d in Comparison(upstream, Spec(document, "overlay")).run()}
+        for key in now - present:
+            owner.setdefault(key, deviation)
+        present = now
+
+    naming = parse_naming(overlay.get("x-schema-names"))
+    if naming is not None:
+        name_schemas(document, *naming)
+        step(naming[0])
+    for action in actions:
+        apply_actions(document, [action])
+        step(action.deviation)
+    keys: dict[str, list[str]] = {}
+    for key in sorted(present):
+        keys.setdefault(owner[key], []).append(key)
+    return {deviation: tuple(found) for deviation, found in keys.items()}
 
 
 def load_deviations(path: Path, recorded: Path = RECORDED) -> list[Deviation]:
@@ -576,9 +615,6 @@ def load_deviations(path: Path, recorded: Path = RECORDED) -> list[Deviation]:
     deviations = parse_deviations(entries, path)
     if "actions" not in document:
         return deviations
-    # update_spec builds on this module; imported here, where the record is replayed
-    from scripts.update_spec import UpdateError, deviation_keys  # noqa: PLC0415
-
     try:
         keys = deviation_keys(recorded, document)
     except UpdateError as error:

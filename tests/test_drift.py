@@ -70,7 +70,7 @@ def recorded_deviations() -> list[dict[str, Any]]:
 def keys_by_deviation() -> dict[str, tuple[str, ...]]:
     """The keys each deviation's actions make on the recorded upstream."""
     record = yaml.safe_load((REPO / "openapi-overlay.yaml").read_text(encoding="utf-8"))
-    return update_spec.deviation_keys(REFERENCE, record)
+    return drift.deviation_keys(REFERENCE, record)
 
 
 def recorded_keys() -> list[str]:

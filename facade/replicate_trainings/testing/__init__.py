@@ -37,16 +37,15 @@ Pytest fixtures live in `replicate_trainings.testing.pytest_plugin`; the command
 line is `python -m replicate_trainings.testing [--port N] [--token T] [--seed N] [--rate-limit]`.
 """
 
-from ._app import DEFAULT_TOKEN, LocalReplicate, RecordedRequest
+from ._app import DEFAULT_TOKEN, LocalReplicate, LocalServer, LocalTransport, RecordedRequest
 from ._catalog import Catalog
 from ._clock import Clock, ManualClock
 from ._endpoint import Endpoint, serve
 from ._faults import Fault, Faults, Operation
 from ._messages import Request, Response
-from ._server import LocalServer
 from ._throttle import RateLimit, Throttle
 from ._trainings import Outcome, Progression
-from ._transport import LOCAL_BASE_URL, LocalTransport
+from ._transport import LOCAL_BASE_URL
 from ._webhooks import DEFAULT_WEBHOOK_SECRET, Delivery
 
 __all__ = [

@@ -35,11 +35,11 @@ from ._messages import (
     problem,
 )
 from ._routes import Route, match
-from ._server import LocalServer
+from ._server import HTTPServer
 from ._store import Cursor, Store
 from ._throttle import RateLimit, Throttle
 from ._trainings import EVENTS, Outcome, Progression, TrainingRecord
-from ._transport import LocalTransport
+from ._transport import Transport
 from ._validation import (
     CreateRequest,
     parse_json,
@@ -505,3 +505,13 @@ def _link(api: str, cursor: Cursor | None) -> bytes:
 def _copy(body: bytes) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(body)
     return document
+
+
+class LocalServer(HTTPServer[LocalReplicate]):
+    """A running HTTP server for a `LocalReplicate`: `with app.serve() as server: ...`;
+    `server.app` is the app, to steer while clients call it."""
+
+
+class LocalTransport(Transport[LocalReplicate]):
+    """Answers httpx requests from a `LocalReplicate`; use with `httpx.Client` or
+    `AsyncClient` (`base_url` is a base URL to pair with it)."""

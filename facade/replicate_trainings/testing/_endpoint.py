@@ -13,10 +13,8 @@ from typing import Any
 
 import httpx
 
-from ._app import LocalReplicate
-from ._server import LocalServer
+from ._app import LocalReplicate, LocalServer, LocalTransport
 from ._ssl import shared_ssl_context
-from ._transport import LocalTransport
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs
 
 import httpx
@@ -51,6 +51,17 @@ class Request:
     def params(self) -> dict[str, list[str]]:
         """The query string, decoded."""
         return parse_qs(self.query, keep_blank_values=True)
+
+
+class App(Protocol):
+    """What a way in (the HTTP server, the httpx transport) needs of the app it serves."""
+
+    @property
+    def token(self) -> str: ...
+
+    def handle(self, request: Request) -> Response:
+        """The answer to one request."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,22 +16,22 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import Generic, Self, TypeVar
 
 import httpx
 
-from ._messages import MAX_BODY_BYTES, PREFIX, Request, Response, problem
-
-if TYPE_CHECKING:
-    from ._app import LocalReplicate
+from ._messages import MAX_BODY_BYTES, PREFIX, App, Request, Response, problem
 
 log = logging.getLogger(__name__)
 
 
-class LocalServer:
-    """A running HTTP server for a `LocalReplicate`: `with app.serve() as server: ...`."""
+_A = TypeVar("_A", bound=App)
 
-    def __init__(self, app: LocalReplicate, host: str = "127.0.0.1", port: int = 0) -> None:
+
+class HTTPServer(Generic[_A]):
+    """A running HTTP server for an app (`LocalServer` serves a `LocalReplicate`)."""
+
+    def __init__(self, app: _A, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._address = (host, port)
         self._httpd: _HTTPServer | None = None
@@ -59,7 +59,7 @@ class LocalServer:
     def token(self) -> str:
         return self.app.token
 
-    def start(self) -> LocalServer:
+    def start(self) -> Self:
         """Bind and serve from a background thread; returns self."""
         if self._httpd is not None:
             raise RuntimeError("already started")
@@ -87,7 +87,7 @@ class LocalServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> LocalServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -100,7 +100,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 1024
-    app: LocalReplicate
+    app: App
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
         super().__init__(address, handler)

@@ -9,26 +9,26 @@ becomes `httpx.ConnectError` (before the request took effect) or
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
 import anyio
 import httpx
 
-from ._messages import DEFAULT_ORIGIN, PREFIX, Request, Response
-
-if TYPE_CHECKING:
-    from ._app import LocalReplicate
+from ._messages import DEFAULT_ORIGIN, PREFIX, App, Request, Response
 
 LOCAL_BASE_URL = DEFAULT_ORIGIN + PREFIX
 """A base URL for clients on the transport (any host works; this one is reserved for tests)."""
 
 
-class LocalTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Answers httpx requests from a `LocalReplicate`; use with `httpx.Client` or `AsyncClient`."""
+_A = TypeVar("_A", bound=App)
+
+
+class Transport(httpx.BaseTransport, httpx.AsyncBaseTransport, Generic[_A]):
+    """Answers httpx requests from an app (`LocalTransport` from a `LocalReplicate`)."""
 
     base_url = LOCAL_BASE_URL
 
-    def __init__(self, app: LocalReplicate) -> None:
+    def __init__(self, app: _A) -> None:
         self.app = app
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

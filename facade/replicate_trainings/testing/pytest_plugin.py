@@ -18,10 +18,8 @@ from typing import Any
 
 import pytest
 
-from ._app import LocalReplicate
+from ._app import LocalReplicate, LocalServer, LocalTransport
 from ._endpoint import Endpoint
-from ._server import LocalServer
-from ._transport import LocalTransport
 
 
 def pytest_configure(config: pytest.Config) -> None:
