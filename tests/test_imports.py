@@ -1,9 +1,11 @@
-"""The facade's modules import one another without a circle: each depends only on those
-below it, so any module can be read (and imported) knowing only what it imports.
+"""The facade's modules import one another without a circle, by layer, at most 8 deep:
+each depends only on those below it, so any module can be read (and imported) knowing
+only what it imports. Every import counts, type-checking and in-function ones too.
 
-The local server (`testing`) is left out: its two ways in name the `LocalReplicate` they
-serve, for the types their users see (`server.app.faults`), while the app builds them;
-those names are for type checking only.
+The layers, from the ground up (DESIGN.md, The layers): models and errors; transport;
+settings (argument rules, options, the config and its rate budget); the request
+pipeline; operations; the client surface. The
+command line and the local server stand beside them and use only the public modules.
 
 And `import replicate_trainings` leaves what it can to first use (attrs, the webhook names),
 as a fresh interpreter shows.
@@ -46,11 +48,7 @@ def imports(path: Path) -> set[str]:
 
 
 def graph() -> dict[str, set[str]]:
-    modules = {
-        module_name(path): path
-        for path in PACKAGE.rglob("*.py")
-        if "testing" not in path.relative_to(PACKAGE).parts
-    }
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
     return {
         name: {
             target
@@ -89,6 +87,96 @@ def test_no_module_of_the_facade_imports_itself_round_a_circle() -> None:
     for name in edges:
         edges[name] = {t for t in edges[name] if not t.startswith(name + ".")}
     assert cycles(edges) == []
+
+
+LAYERS: dict[str, tuple[str, ...]] = {
+    "models and errors": ("errors", "training", "_raw", "_server_text", "_clock", "_version"),
+    "transport": ("_transport", "_network", "_body"),
+    "settings: argument rules, options, the config and its rate budget": (
+        "_arguments",
+        "_options",
+        "_config",
+        "_budget",
+    ),
+    "the request pipeline": ("_effects", "_pipeline"),
+    "operations": ("_operations", "_polling", "pagination", "webhooks"),
+    "the client surface": ("client", "", "__main__"),
+}
+"""Each module of the core by layer, lowest first ("" is the package itself)."""
+BESIDE = ("cli", "testing")
+"""Packages that stand beside the layers, and use only the public modules."""
+PUBLIC = {"", "errors", "training", "pagination", "webhooks", "client"}
+DEEPEST = 8
+
+
+def layer_of(module: str) -> int | None:
+    name = module.removeprefix("replicate_trainings").removeprefix(".")
+    for index, members in enumerate(LAYERS.values()):
+        if name in members:
+            return index
+    return None
+
+
+def depth(edges: dict[str, set[str]]) -> dict[str, int]:
+    """Each module's floor: one above the highest module it imports."""
+    floors: dict[str, int] = {}
+
+    def floor(node: str) -> int:
+        if node not in floors:
+            floors[node] = 1 + max((floor(t) for t in edges[node]), default=0)
+        return floors[node]
+
+    for node in edges:
+        floor(node)
+    return floors
+
+
+def beside(module: str) -> bool:
+    """True for a module of the command line or the local server."""
+    return any(
+        module == f"replicate_trainings.{name}" or module.startswith(f"replicate_trainings.{name}.")
+        for name in BESIDE
+    )
+
+
+def core(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    return {
+        name: {t for t in targets if not beside(t)}
+        for name, targets in edges.items()
+        if not beside(name)
+    }
+
+
+def test_every_module_of_the_core_has_a_layer_and_imports_only_its_own_or_lower() -> None:
+    edges = core(graph())
+    unplaced = sorted(name for name in edges if layer_of(name) is None)
+    assert unplaced == [], f"place these in a layer of LAYERS: {unplaced}"
+    upward = [
+        f"{name} ({list(LAYERS)[layer_of(name) or 0]}) imports {target}"
+        for name, targets in edges.items()
+        for target in targets
+        if (layer_of(target) or 0) > (layer_of(name) or 0)
+    ]
+    assert upward == []
+
+
+def test_the_core_is_at_most_eight_layers_deep() -> None:
+    floors = depth(core(graph()))
+    deepest = max(floors.values())
+    assert deepest <= DEEPEST, sorted(floors.items(), key=lambda item: -item[1])[:5]
+    assert floors["replicate_trainings"] == deepest  # the package's face stands on it all
+
+
+def test_the_command_line_and_the_local_server_use_only_the_public_modules() -> None:
+    public = {f"replicate_trainings{'.' if name else ''}{name}" for name in PUBLIC}
+    private = sorted(
+        f"{name} imports {target}"
+        for name, targets in graph().items()
+        if beside(name)
+        for target in targets
+        if not beside(target) and target not in public
+    )
+    assert private == []
 
 
 def test_the_check_sees_a_circle() -> None:
