@@ -4,8 +4,8 @@ only what it imports. Every import counts, type-checking and in-function ones to
 
 The layers, from the ground up (DESIGN.md, The layers): models and errors; transport;
 settings (argument rules, options, the config and its rate budget); the request
-pipeline; operations; the client surface. The
-command line and the local server stand beside them and use only the public modules.
+pipeline; operations; the client surface. The command line and the local server stand
+beside them and use only the public modules.
 
 And `import replicate_trainings` leaves what it can to first use (attrs, the webhook names),
 as a fresh interpreter shows.
