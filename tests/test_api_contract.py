@@ -20,28 +20,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # scripts/ is not installed; import it from the repo root
 from scripts import api_check  # noqa: E402
 
-CANCEL = """    def cancel(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
-"""
+CANCEL = "    cancel = _view(_operations.cancel, _run)\n"
 ALIAS = '''    @deprecated("Trainings.cancel is renamed Trainings.abort; the old name ends in 2.0")
-    def cancel(
-        self,
-        training_id: str,
-        *,
-        timeout: TimeoutOption = DEFAULT,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> Training:
+    def cancel(self, training_id: str, **options: Unpack[CallOptions]) -> Training:
         """Deprecated spelling of `abort`."""
-        return self.abort(
-            training_id, timeout=timeout, extra_headers=extra_headers, extra_query=extra_query
-        )
+        return self.abort(training_id, **options)
 
 '''
 CALLER = """
@@ -77,7 +60,7 @@ def scratch(tmp_path: Path) -> Path:
     client = tmp_path / "facade" / "replicate_trainings" / "client.py"
     text = client.read_text(encoding="utf-8")
     assert text.count(CANCEL) == 1  # the sync Trainings.cancel, as the rename below assumes
-    client.write_text(text.replace(CANCEL, CANCEL.replace("def cancel(", "def abort(")))
+    client.write_text(text.replace(CANCEL, CANCEL.replace("cancel =", "abort =")))
     return tmp_path
 
 
@@ -101,10 +84,12 @@ def test_a_renamed_public_method_fails_naming_it(scratch: Path) -> None:
 def test_the_old_name_kept_as_a_deprecated_alias_passes_and_warns(scratch: Path) -> None:
     client = scratch / "facade" / "replicate_trainings" / "client.py"
     text = client.read_text(encoding="utf-8")
-    abort = CANCEL.replace("def cancel(", "def abort(")
-    text = text.replace(abort, ALIAS + abort)
+    abort = CANCEL.replace("cancel =", "abort =")
+    text = text.replace(abort, abort + "\n" + ALIAS)
     text = text.replace(
-        "import httpx\n", "import httpx\nfrom typing_extensions import deprecated\n"
+        "import httpx\n",
+        "import httpx\nfrom typing_extensions import Unpack, deprecated\n\n"
+        "from ._options import CallOptions\n",
     )
     client.write_text(text, encoding="utf-8")
     checked = run(scratch)

@@ -4,7 +4,8 @@
   httpx_args) in a repr, str or pickle, before or after use.
 - The facade uses only its public names (an AST scan of every facade module).
 - None of its public names equals a public name of `replicate_trainings`.
-- The README's "The low-level client" examples run, against the bundled local server.
+- The guide's "The low-level client" examples (docs/low-level.md) run, against the bundled
+  local server.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from replicate_trainings_api.types import File
 
 ROOT = Path(__file__).resolve().parent.parent
 FACADE = ROOT / "facade" / "replicate_trainings"
-README = ROOT / "README.md"
+README = ROOT / "docs" / "low-level.md"
 GENERATED = "replicate_trainings_api"
 TOKEN = "r8_lowlevel_secret_0123456789abcdef"
 VERSION = "39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b"
@@ -396,7 +397,7 @@ def test_every_operation_module_offers_its_public_request_builder() -> None:
 def readme_blocks() -> list[tuple[int, str]]:
     """The python blocks of the README's "The low-level client" section, with their line."""
     text = README.read_text()
-    start = text.index("\n## The low-level client\n")
+    start = text.index("# The low-level client\n")
     end = text.index("\n## ", start + 1)
     blocks = []
     for match in re.finditer(r"```python\n(.*?)```", text[start:end], re.S):

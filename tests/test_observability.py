@@ -109,7 +109,7 @@ def test_nothing_is_logged_below_debug(
 
 
 def readme_block(marker: str) -> str:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parent.parent / "docs" / "logging.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
     (block,) = [b for b in blocks if marker in b]
     return str(block)
