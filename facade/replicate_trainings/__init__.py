@@ -11,6 +11,8 @@ with Client() as client:  # token from REPLICATE_API_TOKEN
 from typing import TYPE_CHECKING
 
 from ._config import RetryPolicy
+from ._log_fields import LogFields, log_fields
+from ._options import NOT_GIVEN, NotGiven
 from ._raw import RawResponse
 from ._version import __version__
 from .client import (
@@ -47,6 +49,8 @@ from .training import (
     TrainingSource,
     TrainingStatus,
     TrainingURLs,
+    UnknownSource,
+    UnknownStatus,
 )
 
 _WEBHOOK_NAMES = frozenset({"WebhookEvent", "WebhookVerifier", "verify_webhook"})
@@ -68,6 +72,7 @@ else:
 
 
 __all__ = [
+    "NOT_GIVEN",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -80,7 +85,9 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConflictError",
+    "LogFields",
     "NotFoundError",
+    "NotGiven",
     "Page",
     "Pager",
     "PermissionDeniedError",
@@ -98,12 +105,15 @@ __all__ = [
     "TrainingURLs",
     "Trainings",
     "TrainingsWithRawResponse",
+    "UnknownSource",
+    "UnknownStatus",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "WebhookEvent",
     "WebhookVerificationError",
     "WebhookVerifier",
     "__version__",
+    "log_fields",
     "verify_webhook",
 ]
 

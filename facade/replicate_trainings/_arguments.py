@@ -10,7 +10,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
-from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS, BodyField
+from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS, BodyField, NotGiven
 
 # A name segment or id: starts with a letter or digit, then letters, digits, '.', '_', '-'.
 # That rules out empty strings, '.', '..', '/', '?', '#', '%' and spaces: no id can
@@ -196,59 +196,61 @@ def extra_body(value: object) -> dict[str, Any]:
     return fields
 
 
-def headers(value: object) -> dict[str, str]:
-    if value is None:
+def headers(value: object, argument: str = "extra_headers") -> dict[str, str]:
+    """Headers to add to requests (`extra_headers`, `default_headers`), as h11 sends them."""
+    if value is None or isinstance(value, NotGiven):
         return {}
     if not isinstance(value, Mapping):
         raise TypeError(
-            f"extra_headers must be a mapping of header names to values, not {type(value).__name__}"
+            f"{argument} must be a mapping of header names to values, not {type(value).__name__}"
         )
     headers: dict[str, str] = {}
     seen: set[str] = set()
     for name, text in value.items():
         if not isinstance(name, str):
-            raise TypeError(f"extra_headers has a key {name!r}: header names must be strings")
+            raise TypeError(f"{argument} has a key {name!r}: header names must be strings")
         if not _NAME.fullmatch(name):
-            raise ValueError(f"extra_headers: {name!r} is not a valid header name")
+            raise ValueError(f"{argument}: {name!r} is not a valid header name")
         key = name.lower()
         if key in _REFUSED_HEADERS:
-            raise ValueError(f"extra_headers may not set {name!r}: {_REFUSED_HEADERS[key]}")
+            raise ValueError(f"{argument} may not set {name!r}: {_REFUSED_HEADERS[key]}")
         if key in seen:
-            raise ValueError(f"extra_headers names {name!r} twice (header names ignore case)")
+            raise ValueError(f"{argument} names {name!r} twice (header names ignore case)")
         seen.add(key)
         if not isinstance(text, str):
-            raise TypeError(f"extra_headers[{name!r}] must be a string, not {type(text).__name__}")
+            raise TypeError(f"{argument}[{name!r}] must be a string, not {type(text).__name__}")
         if not _VALUE.fullmatch(text):
             raise ValueError(
-                f"extra_headers[{name!r}] must be printable ASCII without line breaks or "
+                f"{argument}[{name!r}] must be printable ASCII without line breaks or "
                 f"surrounding whitespace, got {text!r}"
             )
         headers[name] = text
     return headers
 
 
-def query(value: object, named: Collection[str]) -> dict[str, str]:
-    if value is None:
+def query(value: object, named: Collection[str], argument: str = "extra_query") -> dict[str, str]:
+    """Query parameters to add to requests (`extra_query`, `default_query`); none may be one
+    in `named`, which the method takes as its own argument."""
+    if value is None or isinstance(value, NotGiven):
         return {}
     if not isinstance(value, Mapping):
         raise TypeError(
-            f"extra_query must be a mapping of parameter names to values, "
-            f"not {type(value).__name__}"
+            f"{argument} must be a mapping of parameter names to values, not {type(value).__name__}"
         )
     query: dict[str, str] = {}
     for name, item in value.items():
         if not isinstance(name, str):
-            raise TypeError(f"extra_query has a key {name!r}: parameter names must be strings")
+            raise TypeError(f"{argument} has a key {name!r}: parameter names must be strings")
         if not name:
-            raise ValueError("extra_query has an empty parameter name")
-        encodable("a key of extra_query", name)
+            raise ValueError(f"{argument} has an empty parameter name")
+        encodable(f"a key of {argument}", name)
         if name in named:
-            raise ValueError(f"extra_query has {name!r}: pass it as the method's own argument")
+            raise ValueError(f"{argument} has {name!r}: pass it as the method's own argument")
         if isinstance(item, bool) or not isinstance(item, str | int):
             raise TypeError(
-                f"extra_query[{name!r}] must be a string or an int, not {type(item).__name__}"
+                f"{argument}[{name!r}] must be a string or an int, not {type(item).__name__}"
             )
-        query[name] = encodable(f"extra_query[{name!r}]", str(item))
+        query[name] = encodable(f"{argument}[{name!r}]", str(item))
     return query
 
 
@@ -269,8 +271,8 @@ def request_body(method: str, given: Mapping[str, object]) -> dict[str, Any]:
     """The create body from its keyword arguments, each checked by its field's kind in the
     spec (`TRAINING_REQUEST_FIELDS`) and by the stricter rule of a field this module knows.
 
-    None leaves an optional field unsent; a keyword the spec does not name is a TypeError,
-    as Python's own for a misspelt argument.
+    None or NOT_GIVEN leaves an optional field unsent; a keyword the spec does not name is a
+    TypeError, as Python's own for a misspelt argument.
     """
     unknown = sorted(set(given) - _BODY_PARAMETERS)
     if unknown:
@@ -278,7 +280,7 @@ def request_body(method: str, given: Mapping[str, object]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for field in TRAINING_REQUEST_FIELDS:
         value = given.get(field.parameter)
-        if value is None:
+        if value is None or isinstance(value, NotGiven):
             if field.required:
                 raise TypeError(
                     f"{method}() missing required keyword argument: {field.parameter!r}"

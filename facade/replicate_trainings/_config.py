@@ -20,6 +20,16 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 _PYTHON = ".".join(map(str, sys.version_info[:3]))  # platform.python_version(), sans import
 USER_AGENT = f"replicate-trainings/{__version__} python/{_PYTHON} httpx/{httpx.__version__}"
+"""The library's product tokens (RFC 9110 User-Agent), after any of the caller's own."""
+_HTTPX_AGENT = f"python-httpx/{httpx.__version__}"
+"""The User-Agent of an httpx client given no other: not the caller's product."""
+
+
+def user_agent(caller: str | None) -> str:
+    """The User-Agent sent: the caller's product tokens first (`mysdk/1.0`), then ours."""
+    if not caller or caller == _HTTPX_AGENT:
+        return USER_AGENT
+    return f"{caller} {USER_AGENT}"
 
 
 # -- when to retry a request and how long to wait first ---------------------------------
@@ -93,6 +103,11 @@ class ClientConfig:
     """Every read of time and every sleep of the programs (tests give a manual clock)."""
     rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
     """The random source of backoff jitter (tests give a seeded one)."""
+    default_headers: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
+    """The caller's headers for every request (`default_headers=`), checked; a User-Agent
+    among them goes before the library's own product token (`headers`)."""
+    default_query: dict[str, str] = dataclasses.field(default_factory=dict)
+    """The caller's query parameters for every request (`default_query=`), checked."""
 
     @classmethod
     def resolve(
@@ -134,14 +149,45 @@ class ClientConfig:
             else _max_response_bytes(max_response_bytes),
         )
 
+    def with_defaults(
+        self, headers: object = None, query: object = None, *, agent: str | None = None
+    ) -> ClientConfig:
+        """This config with more default headers and query parameters (checked as
+        `extra_headers` and `extra_query` are), each replacing one of the same name.
+        `agent`: the User-Agent of the caller's own httpx client, kept unless `headers`
+        names one (httpx's own default is not the caller's product)."""
+        added = _arguments.headers(headers, "default_headers")
+        if agent and agent != _HTTPX_AGENT and "user-agent" not in map(str.lower, added):
+            added = {"User-Agent": agent, **added}
+        named = {name.lower() for name in added}
+        kept = {k: v for k, v in self.default_headers.items() if k.lower() not in named}
+        more = _arguments.query(query, ("cursor",), "default_query")
+        if not added and not more:
+            return self
+        return dataclasses.replace(
+            self,
+            default_headers={**kept, **added},
+            default_query={**self.default_query, **more},
+        )
+
     @property
     def headers(self) -> dict[str, str]:
-        return {
+        """Every request's headers: the library's, then the caller's `default_headers`
+        (replacing any of the same name; a User-Agent is put before the library's)."""
+        headers = {
             "Authorization": f"Bearer {self.token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
         }
+        for name, value in self.default_headers.items():
+            if name.lower() == "user-agent":
+                headers["User-Agent"] = user_agent(value)
+                continue
+            for key in [key for key in headers if key.lower() == name.lower()]:
+                del headers[key]
+            headers[name] = value
+        return headers
 
     @property
     def trust_env(self) -> bool:

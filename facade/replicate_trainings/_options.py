@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping
-from typing import Final, TypeAlias, TypedDict
+from typing import Final, TypeAlias, TypedDict, TypeVar
 
 import httpx
+from replicate_trainings_api.request_shape import NOT_GIVEN, NotGiven
 
 from . import _arguments
 
+__all__ = ["NOT_GIVEN", "CallOptions", "NotGiven", "PollOptions", "given_or"]
 
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
+_T = TypeVar("_T")
+_D = TypeVar("_D")
 
 
-DEFAULT: Final = _Default()
-"""Marks an argument left out, where None has a meaning of its own (timeout=None: no limit)."""
+def given_or(value: _T | NotGiven, default: _D) -> _T | _D:
+    """`value`, or `default` when it is NOT_GIVEN (left out)."""
+    return default if isinstance(value, NotGiven) else value
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -39,10 +41,11 @@ NO_OPTIONS: Final = RequestOptions()
 
 
 class _ExtraOptions(TypedDict, total=False):
-    extra_headers: Mapping[str, str] | None
-    """Headers added to each request (not `Authorization`, `Host` or framing headers)."""
-    extra_query: Mapping[str, str | int] | None
-    """Query parameters added to each request."""
+    extra_headers: Mapping[str, str] | NotGiven | None
+    """Headers added to each request (not `Authorization`, `Host` or framing headers); they
+    replace the client's `default_headers` of the same name."""
+    extra_query: Mapping[str, str | int] | NotGiven | None
+    """Query parameters added to each request, over the client's `default_query`."""
 
 
 class CallOptions(_ExtraOptions, total=False):
@@ -52,15 +55,17 @@ class CallOptions(_ExtraOptions, total=False):
     `request_options`, where it takes effect; every method of every client gets it.
     """
 
-    timeout: float | httpx.Timeout | None
-    """This call's requests' deadline, as the client's `timeout` (None: no limit)."""
+    timeout: float | httpx.Timeout | NotGiven | None
+    """This call's requests' deadline, as the client's `timeout` (None: no limit;
+    NOT_GIVEN: the client's)."""
 
 
 class PollOptions(_ExtraOptions, total=False):
     """The options of `watch()` and `wait()`, whose own `timeout` bounds the whole poll."""
 
-    request_timeout: float | httpx.Timeout | None
-    """Each poll's request deadline, as the client's `timeout` (None: no limit)."""
+    request_timeout: float | httpx.Timeout | NotGiven | None
+    """Each poll's request deadline, as the client's `timeout` (None: no limit;
+    NOT_GIVEN: the client's)."""
 
 
 _CALL_OPTIONS: Final = CallOptions.__optional_keys__
@@ -87,22 +92,22 @@ def _request_options(
     timeout_name: str,
     named_query: Collection[str],
 ) -> RequestOptions:
+    given = {name: value for name, value in given.items() if not isinstance(value, NotGiven)}
     if not given:
         return NO_OPTIONS
     unknown = sorted(set(given) - known)
     if unknown:
         raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
-    timeout = given.get(timeout_name, DEFAULT)
     return RequestOptions(
         headers=_arguments.headers(given.get("extra_headers")),
         query=_arguments.query(given.get("extra_query"), named_query),
-        timeout=None
-        if isinstance(timeout, _Default)
-        else _arguments.timeout(timeout_name, timeout),
+        timeout=_arguments.timeout(timeout_name, given[timeout_name])
+        if timeout_name in given
+        else None,
     )
 
 
-TimeoutOption: TypeAlias = float | httpx.Timeout | _Default | None
-"""A `timeout=` argument: seconds, an httpx.Timeout, None for no limit, or left out."""
+TimeoutOption: TypeAlias = float | httpx.Timeout | NotGiven | None
+"""A `timeout=` argument: seconds, an httpx.Timeout, None for no limit, or NOT_GIVEN."""
 Headers: TypeAlias = Mapping[str, str]
 Query: TypeAlias = Mapping[str, str | int]

@@ -18,6 +18,7 @@ import httpx
 from . import errors
 from ._config import ClientConfig
 from ._effects import UNDECODABLE, Program, Send, Sleep
+from ._log_fields import LogFields
 from ._options import NO_OPTIONS, RequestOptions
 from ._raw import RawResponse
 from ._server_text import scrub, shown
@@ -117,6 +118,9 @@ def answer(
     headers = {} if config.preset_headers else config.headers
     if call.body is not None:
         headers["Content-Type"] = "application/json"
+    options = call.options
+    if config.default_query:  # the client's, under the call's own
+        options = dataclasses.replace(options, query={**config.default_query, **options.query})
     send = _with_options(
         Send(
             call.method,
@@ -128,7 +132,7 @@ def answer(
             config.max_response_bytes,
             acts=not call.idempotent,
         ),
-        call.options,
+        options,
     )
     timeout = send.timeout  # the call's own, else the client's
     retries = 0
@@ -385,15 +389,15 @@ def _log(
         retries + 1,
         elapsed_ms,
         then,
-        extra={
-            "operation": call.operation,
-            "method": call.method,
-            "path": path,
-            "status_code": status,
-            "attempt": retries + 1,
-            "elapsed_ms": elapsed_ms,
-            "retry_in": retry_in,
-        },
+        extra=LogFields(
+            operation=call.operation,
+            method=call.method,
+            path=path,
+            status_code=status,
+            attempt=retries + 1,
+            elapsed_ms=elapsed_ms,
+            retry_in=retry_in,
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Generic, TypeVar
 
 import httpx
@@ -31,8 +32,9 @@ class RawResponse(Generic[_T]):
         return self.http_response.status_code
 
     @property
-    def headers(self) -> httpx.Headers:
-        """The answer's headers, such as a request id or rate-limit headers."""
+    def headers(self) -> Mapping[str, str]:
+        """The answer's headers, such as a request id or rate-limit headers: names ignore
+        case, and `.get(name)` is the value or None (`http_response.headers` is httpx's)."""
         return self.http_response.headers
 
     def parse(self) -> _T:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Concatenate, Generic, Never, ParamSpec, Self, TypeVar
 
@@ -26,7 +26,7 @@ from ._config import (
 )
 from ._effects import Program, run_async, run_sync, stream_async, stream_sync
 from ._operations import TrainingCall, answer, raw_answer
-from ._options import DEFAULT, _Default
+from ._options import NOT_GIVEN, NotGiven, given_or
 from ._pipeline import Call
 from ._raw import RawResponse
 from ._transport import OwnAsyncClient, OwnClient, adopt, check_loop
@@ -215,34 +215,38 @@ class _BaseClient(Generic[_Http, _Ops]):
     _trainings_type: Callable[[ClientConfig, _Http], _Ops]
     _config: ClientConfig
     _http: _Http
-    trainings: _Ops
-    """The training operations: create, get, cancel, list, watch, wait."""
+    _trainings: _Ops
 
     def __init__(
         self,
-        token: str | None = None,
+        token: str | NotGiven | None = None,
         *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
-        max_retries: int | RetryPolicy = DEFAULT_MAX_RETRIES,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        http_client: _Http | None = None,
-        allow_insecure_http: bool = False,
+        base_url: str | NotGiven | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | RetryPolicy | NotGiven = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int | NotGiven = DEFAULT_MAX_RESPONSE_BYTES,
+        http_client: _Http | NotGiven | None = None,
+        allow_insecure_http: bool | NotGiven = False,
+        default_headers: Mapping[str, str] | NotGiven | None = None,
+        default_query: Mapping[str, str | int] | NotGiven | None = None,
     ) -> None:
+        http_client = given_or(http_client, None)
         if http_client is not None and not isinstance(http_client, self._http_type):
             raise TypeError(
                 f"http_client must be an httpx.{self._http_type.__name__}, "
                 f"not {type(http_client).__name__}"
             )
-        if isinstance(timeout, _Default):
-            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         config = ClientConfig.resolve(
-            token,
-            base_url,
-            timeout,
-            max_retries,
-            max_response_bytes,
-            allow_insecure_http=allow_insecure_http,
+            given_or(token, None),
+            given_or(base_url, None),
+            given_or(timeout, DEFAULT_TIMEOUT if http_client is None else http_client.timeout),
+            DEFAULT_MAX_RETRIES if isinstance(max_retries, NotGiven) else max_retries,
+            given_or(max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES),
+            allow_insecure_http=given_or(allow_insecure_http, False),
+        ).with_defaults(
+            default_headers,
+            default_query,
+            agent=None if http_client is None else http_client.headers.get("User-Agent"),
         )
         self._owns_http = http_client is None
         if http_client is None:
@@ -256,22 +260,30 @@ class _BaseClient(Generic[_Http, _Ops]):
 
     def _connect(self, config: ClientConfig, http: _Http) -> None:
         self._config, self._http = config, http
-        self.trainings = self._trainings_type(config, http)
+        self._trainings = self._trainings_type(config, http)
 
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | _Default | None = DEFAULT,
-        max_retries: int | RetryPolicy | None = None,
-        max_response_bytes: int | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | RetryPolicy | NotGiven | None = None,
+        max_response_bytes: int | NotGiven | None = None,
+        default_headers: Mapping[str, str] | NotGiven | None = None,
+        default_query: Mapping[str, str | int] | NotGiven | None = None,
     ) -> Self:
         """A client sharing this one's connections, with another timeout, retry policy or
-        size limit."""
+        size limit; `default_headers` and `default_query` are added to this one's (each
+        replacing one of the same name)."""
         config = self._config.with_options(
-            self._config.timeout if isinstance(timeout, _Default) else timeout,
-            self._config.retry if max_retries is None else max_retries,
-            max_response_bytes,
-        )
+            given_or(timeout, self._config.timeout),
+            self._config.retry
+            if max_retries is None or isinstance(max_retries, NotGiven)
+            else max_retries,
+            given_or(max_response_bytes, None),
+        ).with_defaults(default_headers, default_query)
+        if config.default_headers != self._config.default_headers:
+            # Sent with each request, over the shared httpx client's (the parent's) own.
+            config = dataclasses.replace(config, preset_headers=False)
         clone = copy.copy(self)
         clone._owns_http = False
         clone._connect(config, self._http)
@@ -296,6 +308,11 @@ class Client(_BaseClient[httpx.Client, Trainings]):
     _own_http_type = OwnClient
     _trainings_type = Trainings
 
+    @property
+    def trainings(self) -> Trainings:
+        """The training operations: create, get, cancel, list, watch, wait."""
+        return self._trainings
+
     def close(self) -> None:
         """Close the connections, unless the httpx.Client was passed in."""
         if self._owns_http:
@@ -319,6 +336,11 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncTrainings]):
     _http_type = httpx.AsyncClient
     _own_http_type = OwnAsyncClient
     _trainings_type = AsyncTrainings
+
+    @property
+    def trainings(self) -> AsyncTrainings:
+        """The training operations, awaited: create, get, cancel, list, watch, wait."""
+        return self._trainings
 
     async def close(self) -> None:
         """Close the connections, unless the httpx.AsyncClient was passed in."""

@@ -31,6 +31,8 @@ from replicate_trainings_api.training_shape import (
     TrainingSource,
     TrainingStatus,
     TrainingURLs,
+    UnknownSource,
+    UnknownStatus,
     UnreadableField,
     read_training,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "TrainingSource",
     "TrainingStatus",
     "TrainingURLs",
+    "UnknownSource",
+    "UnknownStatus",
 ]
 
 
@@ -148,7 +152,7 @@ def _copy(payload: dict[str, Any]) -> dict[str, Any]:
         return copied
 
 
-def _text(status: TrainingStatus | str | None) -> str | None:
+def _text(status: TrainingStatus | UnknownStatus | None) -> str | None:
     return None if status is None else str(status)
 
 

@@ -25,7 +25,9 @@ __all__ = [
     "TERMINAL_STATUSES",
     "TRAINING_FIELDS",
     "TrainingSource",
+    "UnknownSource",
     "TrainingStatus",
+    "UnknownStatus",
     "TrainingMetrics",
     "TrainingOutput",
     "TrainingURLs",
@@ -76,6 +78,16 @@ class TrainingSource(StrEnum):
     API = "api"
 
 
+class UnknownSource(str):
+    """A value of `TrainingSource` this version does not know (a newer API's): a plain
+    string of its own type, so a `match` can give it an arm and still be exhaustive."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"UnknownSource({str.__repr__(self)})"
+
+
 _TRAININGSOURCE_VALUES: dict[str, TrainingSource] = {
     member.value: member for member in TrainingSource
 }
@@ -90,6 +102,16 @@ class TrainingStatus(StrEnum):
     FAILED = "failed"
     CANCELED = "canceled"
     ABORTED = "aborted"
+
+
+class UnknownStatus(str):
+    """A value of `TrainingStatus` this version does not know (a newer API's): a plain
+    string of its own type, so a `match` can give it an arm and still be exhaustive."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"UnknownStatus({str.__repr__(self)})"
 
 
 _TRAININGSTATUS_VALUES: dict[str, TrainingStatus] = {
@@ -395,10 +417,10 @@ class TrainingShape:
     _model: str | None
     _output: TrainingOutput | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
-    _source: TrainingSource | str | None
+    _source: TrainingSource | UnknownSource | None
     _started_at: datetime | None | str
     """Read on first use: a listing reads a few fields of thousands of trainings."""
-    _status: TrainingStatus | str | None
+    _status: TrainingStatus | UnknownStatus | None
     _urls: TrainingURLs | None | dict[str, Any]
     """Read on first use: a listing reads a few fields of thousands of trainings."""
     _version: str | None
@@ -478,7 +500,7 @@ class TrainingShape:
         return value
 
     @property
-    def source(self) -> TrainingSource | str | None:
+    def source(self) -> TrainingSource | UnknownSource | None:
         """How the training was created. Open, like `status`."""
         return self._source
 
@@ -498,7 +520,7 @@ class TrainingShape:
         return value
 
     @property
-    def status(self) -> TrainingStatus | str | None:
+    def status(self) -> TrainingStatus | UnknownStatus | None:
         """The current status. `canceled`: canceled by the user or at its deadline while running; `aborted`: terminated before it started running. Open: a value not listed here may be added by the API."""
         return self._status
 
@@ -588,7 +610,8 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
 
     value = get("source")
     if type(value) is str:
-        value = _TRAININGSOURCE_VALUES.get(value, value)
+        known = _TRAININGSOURCE_VALUES.get(value)
+        value = UnknownSource(value) if known is None else known
     else:
         if value is not None or "source" in data:
             report(training_id, "source", value, "a string")
@@ -604,7 +627,8 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
 
     value = get("status")
     if type(value) is str:
-        value = _TRAININGSTATUS_VALUES.get(value, value)
+        known = _TRAININGSTATUS_VALUES.get(value)
+        value = UnknownStatus(value) if known is None else known
     else:
         if value is not None or "status" in data:
             report(training_id, "status", value, "a string")
