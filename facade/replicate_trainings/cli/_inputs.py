@@ -1,4 +1,5 @@
-"""What `create` reads from its options: `-i KEY=VALUE` pairs, `--input-file`, `--events`."""
+"""What `create` reads from its options: `-i KEY=VALUE` pairs, `--input-string`, `--input-file`,
+`--events`."""
 
 from __future__ import annotations
 
@@ -29,29 +30,42 @@ def read_input_file(file: IO[bytes], limit: int = INPUT_FILE_LIMIT) -> dict[str,
     return loaded
 
 
-def parse_pairs(pairs: Iterable[str]) -> dict[str, Any]:
-    """Each `KEY=VALUE` as `{KEY: parse_value(VALUE)}`, a later key over an earlier one.
+def parse_pairs(pairs: Iterable[str], *, strings: bool = False) -> dict[str, Any]:
+    """Each `KEY=VALUE` as `{KEY: parse_value(VALUE)}` (`strings`: VALUE as it is), a later
+    key over an earlier one.
 
-    ValueError (naming the pair) for a pair without `=` or a key, or nested too deeply.
+    ValueError (naming the pair) for a pair without `=` or a key, or a value `parse_value`
+    refuses.
     """
     values: dict[str, Any] = {}
     for pair in pairs:
         key, equals, text = pair.partition("=")
         if not equals or not key.strip():
             raise ValueError(f"expected KEY=VALUE, got {_short(pair)!r}")
-        values[key.strip()] = parse_value(text, f"the value of {_short(key.strip())!r}")
+        key = key.strip()
+        values[key] = text if strings else parse_value(text, f"the value of {_short(key)!r}")
     return values
+
+
+JSON_OPENERS = ('"', "[", "{")
+"""How a value that means to be JSON text starts: it must then parse, or it is refused."""
 
 
 def parse_value(text: str, key: str = "the value") -> Any:
     """JSON when the text is JSON (3, 0.5, true, null, [1, 2], {"a": 1}), else the text itself.
 
+    Text that starts as a JSON string, array or object does (`"`, `[`, `{`) must parse:
+    `[1,2` is a typo, refused with a ValueError, not sent as the string "[1,2".
     NaN and Infinity are left as text: Python's json reads them, but JSON cannot carry them.
     JSON nested deeper than Python can read is refused (ValueError), not sent as text.
     """
     try:
         return _json(text, key)
-    except _NotJSON:
+    except _NotJSON as exc:
+        if text.lstrip().startswith(JSON_OPENERS):
+            raise ValueError(
+                f"{exc}; to send it as a string, use --input-string KEY=VALUE"
+            ) from None
         return text
 
 
@@ -76,7 +90,16 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_events(values: Iterable[str]) -> list[str] | None:
-    """`--events start,completed` (the option may repeat) as a list; None when not given."""
+def parse_events(values: Iterable[str], known: Iterable[str] = ()) -> list[str] | None:
+    """`--events start,completed` (the option may repeat) as a list; None when not given.
+
+    ValueError naming the `known` events (when given) for any other.
+    """
     events = [event.strip() for value in values for event in value.split(",") if event.strip()]
+    choices = list(known)
+    for event in events:
+        if choices and event not in choices:
+            raise ValueError(
+                f"unknown event {_short(event)!r}; expected some of {', '.join(choices)}"
+            )
     return events or None

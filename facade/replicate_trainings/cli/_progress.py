@@ -13,16 +13,17 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.spinner import Spinner
+from rich.table import Table
 from rich.text import Text
 
 from replicate_trainings import AsyncClient, Training
 
 from ._render import duration, last_log_line, printable, status_of, status_style
 
-__all__ = ["Changes", "FollowTimeout", "StatusLine", "follow", "live"]
+__all__ = ["Board", "Changes", "FollowTimeout", "StatusLine", "follow", "live"]
 
 
 class FollowTimeout(Exception):
@@ -98,8 +99,9 @@ def _seconds(moment: datetime | None, *, default: float) -> float:
 
 
 @contextlib.contextmanager
-def live(console: Console, line: StatusLine, animate: bool) -> Iterator[None]:
-    """Show `line` at the bottom of the terminal while the block runs, if `animate`.
+def live(console: Console, line: RenderableType, animate: bool) -> Iterator[None]:
+    """Show `line` (or a `Board`) at the bottom of the terminal while the block runs, if
+    `animate`.
 
     What the block prints appears above the line, and the line is gone afterwards.
     """
@@ -108,6 +110,55 @@ def live(console: Console, line: StatusLine, animate: bool) -> Iterator[None]:
         return
     with Live(line, console=console, refresh_per_second=8, transient=True):
         yield
+
+
+class Board:
+    """The table redrawn while following several trainings: one row per training, in the
+    order given, with its status line (spinner, status, elapsed time, last log line), or
+    the error that stopped following it."""
+
+    def __init__(self, ids: list[str], clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._ids = ids
+        self._lines: dict[str, StatusLine] = {}
+        self._errors: dict[str, str] = {}
+
+    def update(self, training: Training) -> None:
+        line = self._lines.get(training.id)
+        if line is None:
+            self._lines[training.id] = StatusLine(training, self._clock)
+        else:
+            line.update(training)
+
+    def failed(self, training_id: str, message: str) -> None:
+        """Following `training_id` stopped with an error (`message`, printable)."""
+        self._errors[training_id] = message
+
+    def __rich__(self) -> Table:
+        return self._table(final=False)
+
+    def final(self) -> Table:
+        """The table as it ends: each training's last status, without spinners."""
+        return self._table(final=True)
+
+    def _table(self, *, final: bool) -> Table:
+        table = Table(box=None, show_header=True, pad_edge=False)
+        table.add_column("id", no_wrap=True)
+        table.add_column("status", no_wrap=True, overflow="ellipsis")
+        for training_id in self._ids:
+            line = self._lines.get(training_id)
+            error = self._errors.get(training_id)
+            if error is not None:
+                cell = Text(f"error: {error}", style="red", no_wrap=True, overflow="ellipsis")
+            elif line is None:
+                cell = Text("...", style="dim")
+            elif final:
+                status = status_of(line.training)
+                cell = Text(printable(status), style=status_style(status))
+            else:
+                cell = line.__rich__()
+            table.add_row(printable(training_id), cell)
+        return table
 
 
 class Changes:

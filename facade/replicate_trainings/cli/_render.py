@@ -67,13 +67,14 @@ _JSON_TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)')
 _NUMBERS = {"Infinity": "1e999", "-Infinity": "-1e999", "NaN": "null"}
 
 
-def to_json(training: Training) -> str:
-    """The training as the API sent it, as one line of JSON (ASCII, so any locale prints it).
+def to_json(training: Training, indent: int | None = None) -> str:
+    """The training as the API sent it, as one line of JSON (ASCII, so any locale prints it);
+    indented by `indent` spaces a level when given (for a terminal).
 
     A number too large for a float (`1e999`) reads as infinity; it is written back as
     `1e999`, still JSON, where json.dumps would write `Infinity`.
     """
-    text = json.dumps(training.to_dict())
+    text = json.dumps(training.to_dict(), indent=indent)
     return _JSON_TOKEN.sub(lambda m: m.group(1) or _NUMBERS[m.group(2)], text)
 
 
