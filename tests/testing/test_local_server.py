@@ -191,8 +191,8 @@ def test_the_command_line() -> None:
             assert process.stdout is not None
             base = process.stdout.readline().strip()
             token = process.stdout.readline().strip()
-            assert base.startswith("REPLICATE_BASE_URL=http://127.0.0.1:")
-            assert token == "REPLICATE_API_TOKEN=r8_cli"
+            assert base.startswith("export REPLICATE_BASE_URL=http://127.0.0.1:")  # for `eval`
+            assert token == "export REPLICATE_API_TOKEN=r8_cli"
             url = base.partition("=")[2] + "/trainings"
             page = httpx.get(url, headers={"Authorization": "Bearer r8_cli"}).json()
             assert len(page["results"]) == 3

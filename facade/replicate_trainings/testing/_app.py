@@ -418,6 +418,7 @@ class LocalReplicate:
             source=source,
             webhook=request.webhook,
             webhook_events=request.events,
+            requested=request.given,
             origin=origin,
             last_step_at=now,
         )

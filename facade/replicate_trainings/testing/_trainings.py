@@ -97,8 +97,9 @@ class TrainingRecord:
 
     It renders every field of openapi.yaml's Training schema, in the spec's order: a
     field the record has (an attribute of that name, or `urls`) from the record, any
-    other (one added upstream, required or nullable alike) as a plausible value of its
-    kind (`plausible`). No list of fields is kept by hand.
+    other (one added upstream, required or nullable alike) as the create request's value
+    of the same name, else a plausible value of its kind (`plausible`). No list of fields
+    is kept by hand.
     """
 
     seq: int
@@ -120,6 +121,9 @@ class TrainingRecord:
     planned_error: str | None = None
     webhook: str | None = None
     webhook_events: frozenset[str] = EVENTS
+    requested: dict[str, Any] = field(default_factory=dict)
+    """The create body as sent: a training field the record does not model shows the
+    request's value of the same name (a field upstream adds to both), else a plausible one."""
     origin: str = DEFAULT_ORIGIN
     steps: int = 0
     polls: int = 0
@@ -184,7 +188,10 @@ def _part(spec: FieldSpec) -> Part:
         extra = [s for s in spec.fields if s.name not in ("get", "cancel", "web")]
         return lambda t, base: _flat({**t.urls(base), **plausible_members(extra, t)})
     if spec.name not in _OWN:
-        return lambda t, _: plausible(spec, t)
+        name = spec.name
+        return lambda t, _: (
+            _compact(t.requested[name]) if name in t.requested else plausible(spec, t)
+        )
     name, digits = spec.name, _DIGITS.get(spec.name, 6)
 
     def own(t: TrainingRecord, _: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -35,6 +35,8 @@ class CreateRequest:
     input: dict[str, Any]
     webhook: str | None
     events: frozenset[str]
+    given: dict[str, Any] = field(default_factory=dict)
+    """Every field of the body as sent, for a training field of the same name to show."""
 
 
 def _no_constants(name: str) -> Any:
@@ -62,6 +64,7 @@ def validate_create(data: Any) -> CreateRequest | Response:
         data["input"],
         data.get("webhook"),
         EVENTS if events is None else frozenset(events),
+        dict(data),
     )
 
 
@@ -129,7 +132,8 @@ def semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     invalid: list[tuple[str, str]] = []
     if not well_formed_model(data["destination"]):
         invalid.append(("destination", "Does not match format 'owner/name'"))
-    invalid += unsendable(data["input"], "input")
+    for name, value in data.items():  # input, and any field a training may show back
+        invalid += unsendable(value, name)
     webhook = data.get("webhook")
     if webhook is not None and not _is_http_url(webhook):
         invalid.append(("webhook", "Does not match format 'uri' (http or https)"))
