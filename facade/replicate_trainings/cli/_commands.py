@@ -729,7 +729,7 @@ async def _follow_many(
         try:
             training = await client.trainings.get(training_id)
             table.update(training)
-            printer = _StatePrinter(session, training, json_lines=json_lines, prefix=True)
+            printer = _StatePrinter(session, None, json_lines=json_lines, prefix=True)
             if lines:
                 printer.show(training)
 

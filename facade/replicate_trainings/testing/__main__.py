@@ -8,6 +8,7 @@ can point a client at it.
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
@@ -58,7 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="the API token to accept")
     parser.add_argument("--seed", type=int, default=0, help="trainings that exist at start-up")
-    parser.add_argument("--random-seed", type=int, default=0, help="makes ids repeatable")
+    parser.add_argument(
+        "--random-seed",
+        type=int,
+        default=0,
+        help="seeds ids and outputs (another seed, other ones)",
+    )
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument(
         "--progression",
@@ -104,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with app, app.serve(args.host, args.port) as server:
-        print(f"REPLICATE_BASE_URL={server.base_url}")
-        print(f"REPLICATE_API_TOKEN={server.token}", flush=True)
+        print(f"export REPLICATE_BASE_URL={shlex.quote(server.base_url)}")
+        print(f"export REPLICATE_API_TOKEN={shlex.quote(server.token)}", flush=True)
         try:
             while not stop.wait(0.5):
                 pass
