@@ -10,6 +10,7 @@ with Client() as client:  # token from REPLICATE_API_TOKEN
 
 from typing import TYPE_CHECKING
 
+from ._budget import RateBudget
 from ._config import RetryPolicy
 from ._log_fields import LogFields, log_fields
 from ._options import NOT_GIVEN, NotGiven
@@ -91,6 +92,7 @@ __all__ = [
     "Page",
     "Pager",
     "PermissionDeniedError",
+    "RateBudget",
     "RateLimitError",
     "RawResponse",
     "ReplicateError",

@@ -12,6 +12,7 @@ import httpx
 
 from . import _arguments, errors
 from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES
+from ._budget import Budget, RateBudget
 from ._clock import SYSTEM_CLOCK, Clock
 from ._version import __version__
 
@@ -74,12 +75,13 @@ class RetryPolicy:
     ) -> float:
         """Seconds to wait before retry number `retry` (0-based).
 
-        The server's Retry-After wins, capped at max_retry_after; otherwise the delay
+        The server's wait wins (Retry-After, retry-after-ms, or a 429 body's "resets in
+        ~N s"; see `errors.server_wait`), capped at max_retry_after; otherwise the delay
         doubles from initial_delay up to max_delay, with jitter over its upper half.
         `rng` draws the jitter and `now` (POSIX seconds) reads a Retry-After date; both
         come from the client's config, so tests can fix them.
         """
-        hinted = errors.retry_after(response.headers, now=now) if response is not None else None
+        hinted = errors.server_wait(response, now=now) if response is not None else None
         if hinted is not None:
             return min(hinted, self.max_retry_after)
         ceiling = min(self.max_delay, self.initial_delay * 2**retry)
@@ -103,6 +105,8 @@ class ClientConfig:
     """Every read of time and every sleep of the programs (tests give a manual clock)."""
     rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
     """The random source of backoff jitter (tests give a seeded one)."""
+    budget: Budget | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The client's rate budget, shared by its clones (`with_options` keeps it); None: off."""
     default_headers: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
     """The caller's headers for every request (`default_headers=`), checked; a User-Agent
     among them goes before the library's own product token (`headers`)."""
@@ -169,6 +173,14 @@ class ClientConfig:
             default_headers={**kept, **added},
             default_query={**self.default_query, **more},
         )
+
+    def with_budget(self, limits: object) -> ClientConfig:
+        """This config with a new rate budget under `limits` (a `RateBudget`; None: off)."""
+        if limits is not None and not isinstance(limits, RateBudget):
+            raise TypeError(
+                f"rate_budget must be a RateBudget or None, not {type(limits).__name__}"
+            )
+        return dataclasses.replace(self, budget=None if limits is None else Budget(limits))
 
     @property
     def headers(self) -> dict[str, str]:

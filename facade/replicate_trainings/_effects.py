@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import Generic, Never, TypeAlias, TypeVar, cast
 
 import httpx
@@ -25,9 +25,21 @@ from ._clock import SYSTEM_CLOCK, Clock
 from ._transport import NOT_SENT, OwnAsyncClient, check_process, enter_loop
 from .errors import ClientClosedError
 
-__all__ = ["UNDECODABLE", "Emit", "Program", "Send", "Sleep", "run_async", "run_sync"]
+__all__ = [
+    "UNDECODABLE",
+    "Emit",
+    "Program",
+    "Send",
+    "Sleep",
+    "relay",
+    "run_async",
+    "run_sync",
+    "stream_async",
+    "stream_sync",
+]
 
 _E = TypeVar("_E")
+_F = TypeVar("_F")
 _E_co = TypeVar("_E_co", covariant=True)
 _R = TypeVar("_R")
 
@@ -85,6 +97,36 @@ Program: TypeAlias = Generator[Send | Sleep | Emit[_E], httpx.Response, _R]
 
 _NO_REPLY = cast(httpx.Response, None)
 """What `Sleep` and `Emit` are answered with (and a generator must be started with)."""
+
+
+def relay(
+    program: Program[_E, object], take: Callable[[_E], tuple[Iterable[_F], bool]]
+) -> Program[_F, None]:
+    """Run `program` as part of this one: each value it emits goes to `take`, which says
+    what to emit instead and whether to go on; its sends and sleeps go to the driver, and
+    it is closed when it ends, when `take` stops it, or when this one is closed."""
+    reply: httpx.Response = _NO_REPLY
+    error: httpx.HTTPError | None = None
+    try:
+        while True:
+            try:
+                effect = program.throw(error) if error is not None else program.send(reply)
+            except StopIteration:
+                return
+            reply, error = _NO_REPLY, None
+            if isinstance(effect, Emit):
+                values, go_on = take(effect.value)
+                for value in values:
+                    yield Emit(value)
+                if not go_on:
+                    return
+                continue
+            try:
+                reply = yield effect
+            except httpx.HTTPError as exc:
+                error = exc
+    finally:
+        program.close()
 
 
 class _Outcome(Generic[_R]):

@@ -11,19 +11,18 @@ that only verifies webhooks never does.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Never, TypeVar, Unpack
+from typing import Any, Never, Unpack
 
-import httpx
 from replicate_trainings_api.request_shape import TrainingRequestParams
 
 from . import _arguments, _options, errors
 from ._config import ClientConfig
-from ._effects import Emit, Program
+from ._effects import Program, relay
 from ._options import CallOptions, PollOptions, RequestOptions
 from ._pipeline import Call, request, request_raw
-from ._polling import PollSchedule, poll, wait_deadline
+from ._polling import PollSchedule, Watchlist, poll, wait_deadline
 from ._raw import RawResponse
 from ._server_text import shown
 from .pagination import Page, walk
@@ -159,6 +158,38 @@ def wait(
     return poll(config, get, known, schedule, deadline=deadline)
 
 
+def wait_all(
+    config: ClientConfig,
+    trainings_or_ids: Iterable[Training | str],
+    *,
+    timeout: float | None = None,
+    poll_interval: float | None = None,
+    **options: Unpack[PollOptions],
+) -> Watchlist:
+    """Poll until every training is terminal; return them in the order given.
+
+    Watches them through pages of the listing (newest first) where that costs fewer
+    requests than a get per training, and gets the others, so a round's requests grow with
+    the pages needed, not the trainings. WaitTimeoutError after `timeout` names those still
+    running (`pending`); an id the API does not know raises NotFoundError at once.
+    """
+    return _watchlist(config, "wait_all", trainings_or_ids, timeout, poll_interval, options)
+
+
+def as_completed(
+    config: ClientConfig,
+    trainings_or_ids: Iterable[Training | str],
+    *,
+    timeout: float | None = None,
+    poll_interval: float | None = None,
+    **options: Unpack[PollOptions],
+) -> Watchlist:
+    """Yield each training once, as it ends (those already over first), watched as
+    `wait_all` watches them; WaitTimeoutError after `timeout` names those still running.
+    """
+    return _watchlist(config, "as_completed", trainings_or_ids, timeout, poll_interval, options)
+
+
 def answer(config: ClientConfig, described: TrainingCall) -> Program[Never, Training]:
     """The training a call's answer holds (or, reconciling, the one the create made)."""
     if described.reconcile is not None:
@@ -214,6 +245,41 @@ def _polling(  # noqa: PLR0917 - watch's and wait's own arguments, passed on who
     return get, known, PollSchedule.from_interval(poll_interval), wait_deadline(config, timeout)
 
 
+def _watchlist(  # noqa: PLR0917 - wait_all's and as_completed's own arguments, passed on whole
+    config: ClientConfig,
+    method: str,
+    trainings_or_ids: object,
+    timeout: object,
+    poll_interval: object,
+    options: Mapping[str, object],
+) -> Watchlist:
+    """What `wait_all` and `as_completed` watch, how often and until when; all checked now."""
+    if isinstance(trainings_or_ids, str | bytes | Training) or not isinstance(
+        trainings_or_ids, Iterable
+    ):
+        raise TypeError(
+            f"{method}() takes an iterable of trainings or ids, "
+            f"not {type(trainings_or_ids).__name__}"
+        )
+    order: list[str] = []
+    known: dict[str, Training] = {}
+    for item in trainings_or_ids:
+        if isinstance(item, Training):
+            order.append(_server_id(item.id))
+            known[item.id] = item
+        else:
+            order.append(_arguments.identifier("trainings_or_ids", item))
+    request_options = _options.poll_options(method, options)
+    return Watchlist(
+        order=tuple(order),
+        gets={i: _get(config, i).with_options(request_options) for i in dict.fromkeys(order)},
+        listing=_first_page(config, None).with_options(request_options),
+        known=known,
+        schedule=PollSchedule.from_interval(poll_interval),
+        deadline=wait_deadline(config, timeout),
+    )
+
+
 def _server_id(value: str) -> str:
     """A training id the server chose, about to go back into a path: one safe segment.
 
@@ -242,8 +308,6 @@ CLOCK_SKEW = 60.0
 """Seconds the server's clock may run behind this machine's and a match still count."""
 MAX_PAGES = 5
 """Pages of the newest trainings looked through at most (500 trainings)."""
-
-_E = TypeVar("_E")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -352,37 +416,13 @@ def _newest_matching(
     matches: list[Training] = []
     pages = 0
 
-    def take(page: Page) -> bool:
+    def take(page: Page) -> tuple[tuple[Never, ...], bool]:
         nonlocal pages
         pages += 1
         matches.extend(t for t in page.results if wanted.made(t, since))
         oldest = [t.created_at for t in page.results if t.created_at is not None]
         reached = bool(oldest) and min(oldest) < since  # older pages were made before it
-        return not reached and pages < MAX_PAGES
+        return (), not reached and pages < MAX_PAGES
 
-    yield from _inside(walk(config, wanted.listing), take)
+    yield from relay(walk(config, wanted.listing), take)
     return matches
-
-
-def _inside(program: Program[_E, object], take: Callable[[_E], bool]) -> Program[Never, None]:
-    """Run `program` as part of this one, handing each value it emits to `take` instead of
-    the driver; stop it when `take` returns False. Its sends and sleeps go to the driver."""
-    reply: Any = None
-    error: httpx.HTTPError | None = None
-    try:
-        while True:
-            try:
-                effect = program.throw(error) if error is not None else program.send(reply)
-            except StopIteration:
-                return
-            reply, error = None, None
-            if isinstance(effect, Emit):
-                if not take(effect.value):
-                    return
-                continue
-            try:
-                reply = yield effect
-            except httpx.HTTPError as exc:
-                error = exc
-    finally:
-        program.close()

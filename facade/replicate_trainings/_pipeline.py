@@ -16,6 +16,7 @@ from typing import Any, Never, TypeVar
 import httpx
 
 from . import errors
+from ._budget import CREATE, OTHER
 from ._config import ClientConfig
 from ._effects import UNDECODABLE, Program, Send, Sleep
 from ._log_fields import LogFields
@@ -137,6 +138,7 @@ def answer(
     timeout = send.timeout  # the call's own, else the client's
     retries = 0
     while True:
+        yield from _paced(config, call, deadline)
         started = config.clock.monotonic()
         if deadline is not None:  # a request in flight never outlives the wait's deadline
             send = dataclasses.replace(send, timeout=_until(timeout, deadline - started))
@@ -162,9 +164,14 @@ def answer(
         if unreadable is not None:  # raised here, out of the except block: no __context__
             raise _unreadable(config, call, unreadable, retries=retries, started=started)
         retry_in: float | None = None
-        if retryable and retries < config.retry.max_retries:
+        throttled = config.budget if status == 429 else None
+        if retryable and (retries < config.retry.max_retries or throttled is not None):
             delay = config.retry.delay(retries, response, rng=config.rng, now=config.clock.time())
-            if deadline is None or config.clock.monotonic() + delay <= deadline:
+            if throttled is not None:  # the server's time holds every call of the client
+                throttled.hold(config.clock.monotonic() + delay)
+            if retries < config.retry.max_retries and (
+                deadline is None or config.clock.monotonic() + delay <= deadline
+            ):
                 retry_in = delay
         _log(
             config,
@@ -179,6 +186,29 @@ def answer(
             raise failure from (None if cause is None else scrubbed_cause(cause, config.token))
         retries += 1
         yield Sleep(retry_in, config.clock)
+
+
+def _paced(config: ClientConfig, call: Call, deadline: float | None) -> Program[Never, None]:
+    """Wait for the rate budget's slot for `call`, and out any hold (`_budget`); a hold
+    begun during the wait voids the slot, so it is reserved again. A wait past `deadline`
+    is not begun: APITimeoutError, as a request cut by it would raise."""
+    budget = config.budget
+    if budget is None:
+        return
+    kind = CREATE if call.operation == "trainings.create" else OTHER
+    while True:
+        now = config.clock.monotonic()
+        pause, holds = budget.reserve(kind, now)
+        if pause <= 0:
+            return
+        if deadline is not None and now + pause > deadline:
+            raise errors.APITimeoutError(
+                f"{call.method} {_path(call)} was not sent: the client's rate budget holds it "
+                f"{pause:.3g} s, past the wait's deadline"
+            )
+        yield Sleep(pause, config.clock)
+        if budget.holds == holds:
+            return
 
 
 def _unreadable(

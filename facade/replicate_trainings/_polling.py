@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Literal, Never, overload
 
 from . import _arguments, errors
@@ -34,6 +34,22 @@ class PollSchedule:
         while True:
             yield self.fixed if self.fixed is not None else delay
             delay = min(self.cap, delay * self.factor)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Watchlist:
+    """What `wait_all()` and `as_completed()` watch (`_many` runs it), all checked."""
+
+    order: tuple[str, ...]
+    """The ids in the order given, repeats kept."""
+    gets: Mapping[str, Call]
+    """A get of each distinct id, with the call's options."""
+    listing: Call
+    """The listing's first page (newest first), with the call's options."""
+    known: Mapping[str, Training]
+    """The states given as `Training`s."""
+    schedule: PollSchedule
+    deadline: float | None
 
 
 def wait_deadline(config: ClientConfig, timeout: object) -> float | None:

@@ -16,8 +16,9 @@ from typing import Any, Concatenate, Generic, Never, ParamSpec, Self, TypeVar
 
 import httpx
 
-from . import _operations
+from . import _many, _operations
 from ._body import DEFAULT_MAX_RESPONSE_BYTES
+from ._budget import RateBudget
 from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -28,6 +29,7 @@ from ._effects import Program, run_async, run_sync, stream_async, stream_sync
 from ._operations import TrainingCall, answer, raw_answer
 from ._options import NOT_GIVEN, NotGiven, given_or
 from ._pipeline import Call
+from ._polling import Watchlist
 from ._raw import RawResponse
 from ._transport import OwnAsyncClient, OwnClient, adopt, check_loop
 from .pagination import AsyncPager, Pager
@@ -143,6 +145,28 @@ def _astream(
     return stream_async(program, http)
 
 
+def _all(http: httpx.Client, config: ClientConfig, watchlist: Watchlist) -> list[Training]:
+    return run_sync(_many.watch_all(config, watchlist), http)
+
+
+async def _aall(
+    http: httpx.AsyncClient, config: ClientConfig, watchlist: Watchlist
+) -> list[Training]:
+    return await run_async(_many.watch_all(config, watchlist), http)
+
+
+def _completed(
+    http: httpx.Client, config: ClientConfig, watchlist: Watchlist
+) -> Iterator[Training]:
+    return stream_sync(_many.watch_all(config, watchlist, emit=True), http)
+
+
+def _acompleted(
+    http: httpx.AsyncClient, config: ClientConfig, watchlist: Watchlist
+) -> AsyncIterator[Training]:
+    return stream_async(_many.watch_all(config, watchlist, emit=True), http)
+
+
 class _Operations(Generic[_Http]):
     """The config and connections a client's `trainings` runs its operations with."""
 
@@ -165,6 +189,8 @@ class Trainings(_Operations[httpx.Client]):
     list = _view(_operations.list_, _pages)
     watch = _view(_operations.watch, _stream)
     wait = _view(_operations.wait, _result)
+    wait_all = _view(_operations.wait_all, _all)
+    as_completed = _view(_operations.as_completed, _completed)
 
     @property
     def with_raw_response(self) -> TrainingsWithRawResponse:
@@ -189,6 +215,8 @@ class AsyncTrainings(_Operations[httpx.AsyncClient]):
     list = _view(_operations.list_, _apages)
     watch = _view(_operations.watch, _astream)
     wait = _async_view(_operations.wait, _aresult)
+    wait_all = _async_view(_operations.wait_all, _aall)
+    as_completed = _view(_operations.as_completed, _acompleted)
 
     @property
     def with_raw_response(self) -> AsyncTrainingsWithRawResponse:
@@ -229,6 +257,7 @@ class _BaseClient(Generic[_Http, _Ops]):
         allow_insecure_http: bool | NotGiven = False,
         default_headers: Mapping[str, str] | NotGiven | None = None,
         default_query: Mapping[str, str | int] | NotGiven | None = None,
+        rate_budget: RateBudget | NotGiven | None = NOT_GIVEN,
     ) -> None:
         http_client = given_or(http_client, None)
         if http_client is not None and not isinstance(http_client, self._http_type):
@@ -248,6 +277,7 @@ class _BaseClient(Generic[_Http, _Ops]):
             default_query,
             agent=None if http_client is None else http_client.headers.get("User-Agent"),
         )
+        config = config.with_budget(given_or(rate_budget, RateBudget()))
         self._owns_http = http_client is None
         if http_client is None:
             config = dataclasses.replace(config, preset_headers=True)
@@ -302,6 +332,8 @@ class Client(_BaseClient[httpx.Client, Trainings]):
     `max_retries=0` turns retries off, and a `RetryPolicy` sets the backoff too;
     `max_response_bytes` caps an answer's decoded size. `with_options()` changes any of
     them for some calls. After `close()`, calls raise ClientClosedError.
+    `rate_budget` paces requests under Replicate's limits (a `RateBudget`; None: off), one
+    budget shared by the client's clones, threads and tasks.
     """
 
     _http_type = httpx.Client

@@ -25,7 +25,10 @@ despite it (see `ReplicateError`). Invalid arguments raise the built-in `ValueEr
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from collections.abc import Sequence
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -170,8 +173,10 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
-        """From `Retry-After` (seconds or an HTTP date) or `retry-after-ms`; None if absent."""
-        return retry_after(self.headers)
+        """From `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, else from the
+        body's "resets in ~N s" (Replicate's 429 has no header); None if neither says."""
+        hinted = retry_after(self.headers)
+        return resets_in(self.detail) if hinted is None else hinted
 
 
 class ServerError(APIStatusError):
@@ -179,12 +184,28 @@ class ServerError(APIStatusError):
 
 
 class WaitTimeoutError(ReplicateError):
-    """`wait()` ran out of time; `training` is the last state it saw (a `Training`), None
-    if no poll answered (then the last poll's error is the `__cause__`)."""
+    """`wait()`, `watch()`, `wait_all()` or `as_completed()` ran out of time.
 
-    def __init__(self, message: str, *, training: TrainingShape | None) -> None:
+    From `wait()` and `watch()`, `training` is the last state seen (a `Training`), None if
+    no poll answered (then the last poll's error is the `__cause__`). From `wait_all()` and
+    `as_completed()`, `pending` names the trainings still running and `finished` holds the
+    ones that ended, each in the order given; `training` is None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        training: TrainingShape | None,
+        pending: Sequence[str] = (),
+        finished: Sequence[TrainingShape] = (),
+    ) -> None:
         super().__init__(message)
         self.training = training
+        self.pending: tuple[str, ...] = tuple(pending)
+        """The ids of the trainings still running at the timeout, in the order given."""
+        self.finished: tuple[TrainingShape, ...] = tuple(finished)
+        """The trainings that had ended by the timeout (terminal), in the order given."""
 
 
 class ClientClosedError(ReplicateError):
@@ -212,6 +233,30 @@ def is_transient(error: ReplicateError) -> bool:
 
 
 # -- how long a server asked to wait ------------------------------------------------------
+
+
+_RESETS_IN = re.compile(r"resets in ~?\s*(\d{1,6}(?:\.\d{1,6})?)\s*s", re.IGNORECASE)
+
+
+def resets_in(detail: object) -> float | None:
+    """Seconds from a 429's text: Replicate says "Your rate limit resets in ~30s."."""
+    if not isinstance(detail, str):
+        return None
+    found = _RESETS_IN.search(detail[:1000])
+    return None if found is None else float(found.group(1))
+
+
+def server_wait(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """Seconds the server asked to wait before the next request: its headers (see
+    `retry_after`), else, on a 429, the body's "resets in ~N s"; None if it did not say."""
+    hinted = retry_after(response.headers, now=now)
+    if hinted is not None or response.status_code != 429:
+        return hinted
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return None
+    return resets_in(body.get("detail")) if isinstance(body, dict) else None
 
 
 def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:

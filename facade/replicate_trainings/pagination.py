@@ -97,18 +97,21 @@ def _read_page(data: Any) -> tuple[Page, _BadItem | None]:
     return page, bad
 
 
-def walk(config: ClientConfig, first: Call) -> Program[Page, None]:
+def walk(
+    config: ClientConfig, first: Call, *, deadline: float | None = None
+) -> Program[Page, None]:
     """Emit each page from `first` on, following `next` links on the configured API only.
 
     A page with an unreadable item is emitted with the items before it, then the walk
     raises; a `next` link off the API, or back to a page already fetched, raises too.
+    No request's retries pass `deadline` (see `request`).
     """
     call = first
     seen = _SeenPages()
     number = 1
     seen.add(_sent_url(call), number)
     while True:
-        page, bad = yield from request(config, call, _read_page)
+        page, bad = yield from request(config, call, _read_page, deadline=deadline)
         yield Emit(page)
         if bad is not None:
             raise ResponseParseError(_resume_message(page, bad, number, call, config.token))
