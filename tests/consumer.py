@@ -11,27 +11,36 @@ stays valid while fields of a training become optional.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from datetime import datetime
+from typing import assert_never
 
 import httpx
 from replicate_trainings import (
+    NOT_GIVEN,
     APIConnectionError,
     APIStatusError,
     AsyncClient,
     Client,
+    LogFields,
     NotFoundError,
+    NotGiven,
     Page,
     RateLimitError,
     ReplicateError,
     RetryPolicy,
     Training,
+    TrainingSource,
     TrainingStatus,
+    UnknownSource,
+    UnknownStatus,
     WaitTimeoutError,
     WebhookEvent,
     WebhookVerificationError,
     WebhookVerifier,
     __version__,
+    log_fields,
     verify_webhook,
 )
 from replicate_trainings.testing import DEFAULT_WEBHOOK_SECRET, Fault, LocalReplicate, serve
@@ -41,7 +50,7 @@ VERSION = "da77bc59ee60423279fd632efb4795ab731d9e3ca9705ef3341091fb989b7eaf"
 
 def describe(training: Training) -> str:
     """Every typed field of a training, read as a consumer reads it."""
-    status: TrainingStatus | str | None = training.status
+    status: TrainingStatus | UnknownStatus | None = training.status
     model: str | None = training.model
     version: str | None = training.version
     created: datetime | None = training.created_at
@@ -49,7 +58,7 @@ def describe(training: Training) -> str:
     completed: datetime | None = training.completed_at
     logs: str | None = training.logs
     error: str | None = training.error
-    source: str | None = training.source
+    source: TrainingSource | UnknownSource | None = training.source
     keys: list[str] = sorted(training.input)
     parts = [training.id, str(status), str(model), str(version), str(created), str(source)]
     parts += [str(started), str(completed), str(len(logs or "")), str(error), ",".join(keys)]
@@ -72,7 +81,60 @@ def describe(training: Training) -> str:
     over: bool = training.is_terminal
     succeeded: bool = training.succeeded
     parts += [str(over), str(succeeded), str(status == TrainingStatus.SUCCEEDED)]
+    parts += [phase(training), origin(training)]
     return " ".join(parts)
+
+
+def phase(training: Training) -> str:
+    """Every status, checked exhaustively: one this version does not know has its own arm."""
+    status = training.status
+    match status:
+        case TrainingStatus.STARTING | TrainingStatus.PROCESSING:
+            return "running"
+        case TrainingStatus.SUCCEEDED:
+            return "succeeded"
+        case TrainingStatus.FAILED | TrainingStatus.CANCELED | TrainingStatus.ABORTED:
+            return "ended"
+        case UnknownStatus():
+            return f"new status {status}"
+        case None:
+            return "no status"
+        case _:
+            assert_never(status)
+
+
+def origin(training: Training) -> str:
+    """The source, as open as the status."""
+    source = training.source
+    match source:
+        case TrainingSource.WEB | TrainingSource.API:
+            return f"from {source}"
+        case UnknownSource():
+            return f"new source {source}"
+        case None:
+            return "no source"
+        case _:
+            assert_never(source)
+
+
+def fetch(
+    client: Client, training_id: str, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
+) -> Training:
+    """An SDK's wrapper: NOT_GIVEN passed on keeps the client's deadline."""
+    return client.trainings.get(training_id, timeout=timeout, extra_headers=NOT_GIVEN)
+
+
+class Attempts(logging.Handler):
+    """Collects the typed fields of each request attempt's log record."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.fields: list[LogFields] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = log_fields(record)
+        if fields is not None:
+            self.fields.append(fields)
 
 
 def explain(error: ReplicateError) -> str:
@@ -98,12 +160,24 @@ def explain(error: ReplicateError) -> str:
 def use_sync(base_url: str, token: str) -> list[str]:
     """Every operation of the blocking client."""
     lines: list[str] = []
-    with Client(token, base_url=base_url, timeout=10.0, max_retries=RetryPolicy()) as client:
+    with Client(
+        token,
+        base_url=base_url,
+        timeout=10.0,
+        max_retries=RetryPolicy(),
+        default_headers={"User-Agent": "consumer-sdk/1.0", "X-Team": "ml"},
+        default_query={"trace": "consumer"},
+    ) as client:
         training = client.trainings.create(
             f"stability-ai/sdxl:{VERSION}",
             destination="acme/sdxl-tuned",
             input={"input_images": "https://example.com/data.zip"},
+            webhook=NOT_GIVEN,
         )
+        lines.append(describe(fetch(client, training.id)))
+        raw = client.trainings.with_raw_response.get(training.id)
+        content_type: str | None = raw.headers.get("content-type")
+        lines.append(f"{raw.status_code} {content_type}")
         for state in client.trainings.watch(training, poll_interval=0.01):
             lines.append(describe(state))
         done: Training = client.trainings.wait(training.id, timeout=60, poll_interval=0.01)
@@ -119,7 +193,9 @@ def use_sync(base_url: str, token: str) -> list[str]:
         previous: str | None = pages[0].previous_cursor
         everything: list[Training] = list(client.trainings.list(cursor=cursor))
         lines.append(f"{len(pages)} pages, {len(everything)} after the first, {previous}")
-        quick = client.with_options(timeout=5, max_retries=0)
+        quick = client.with_options(
+            timeout=5, max_retries=0, default_headers={"X-Team": "infra"}, default_query=NOT_GIVEN
+        )
         try:
             quick.trainings.get("no-such-training")
         except NotFoundError as error:
@@ -161,9 +237,18 @@ def verify(headers: Mapping[str, str], body: bytes) -> str:
 
 def main() -> None:
     """Run it all against the bundled local server; print one summary line."""
+    attempts = Attempts()
+    logger = logging.getLogger("replicate_trainings")
+    logger.addHandler(attempts)
+    logger.setLevel(logging.DEBUG)
     with serve(seed=120, page_size=50) as server:
         lines = use_sync(server.base_url, server.token)
         lines += asyncio.run(use_async(server.base_url, server.token))
+        agents = {sent.headers["user-agent"] for sent in server.app.requests[:3]}
+    logger.removeHandler(attempts)
+    assert len(agents) == 1 and agents.pop().startswith("consumer-sdk/1.0 replicate-trainings/")
+    statuses = [fields["status_code"] for fields in attempts.fields]
+    assert attempts.fields and all(isinstance(code, int) for code in statuses), statuses
     app = LocalReplicate()
     app.faults.add(Fault.rate_limit(retry_after=0), operation="get")
     injected: int = app.faults.injected

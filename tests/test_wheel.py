@@ -46,6 +46,7 @@ def test_the_wheel_holds_both_packages_typed_and_the_license(dist: Path) -> None
     names = set(zipfile.ZipFile(only(dist, "*.whl")).namelist())
     assert {"replicate_trainings/py.typed", "replicate_trainings_api/py.typed"} <= names
     assert {"replicate_trainings/__init__.py", "replicate_trainings/testing/__init__.py"} <= names
+    assert "replicate_trainings_api/openapi.json" in names  # the local server validates by it
     (dist_info,) = {name.split("/")[0] for name in names if ".dist-info/" in name}
     assert f"{dist_info}/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(only(dist, "*.whl")).read(f"{dist_info}/METADATA").decode()
@@ -100,7 +101,8 @@ def test_a_consumer_of_the_installed_wheel_type_checks_strictly_and_runs(
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    install += ["-c", str(ROOT / "requirements-dev.txt"), str(only(dist, "*.whl"))]
+    # "[testing]": the bundled local server's extra (jsonschema validates requests with it)
+    install += ["-c", str(ROOT / "requirements-dev.txt"), str(only(dist, "*.whl")) + "[testing]"]
     subprocess.run(install, check=True, capture_output=True, timeout=300)
 
     work = tmp_path / "consumer"  # away from the checkout: only the installed wheel is seen

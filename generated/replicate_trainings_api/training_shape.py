@@ -610,8 +610,11 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
 
     value = get("source")
     if type(value) is str:
-        known = _TRAININGSOURCE_VALUES.get(value)
-        value = UnknownSource(value) if known is None else known
+        value = (
+            _TRAININGSOURCE_VALUES[value]
+            if value in _TRAININGSOURCE_VALUES
+            else UnknownSource(value)
+        )
     else:
         if value is not None or "source" in data:
             report(training_id, "source", value, "a string")
@@ -627,8 +630,11 @@ def read_training(cls: type[_T], data: dict[str, Any], report: Report) -> _T:
 
     value = get("status")
     if type(value) is str:
-        known = _TRAININGSTATUS_VALUES.get(value)
-        value = UnknownStatus(value) if known is None else known
+        value = (
+            _TRAININGSTATUS_VALUES[value]
+            if value in _TRAININGSTATUS_VALUES
+            else UnknownStatus(value)
+        )
     else:
         if value is not None or "status" in data:
             report(training_id, "status", value, "a string")
