@@ -6,8 +6,9 @@ the listing through its pages (newest first, one request per 100 trainings), the
 with a get each. It walks the number of pages that makes the round cheapest, from where
 each training was last seen (`_Watch.plan`), so a round's requests grow with the pages
 needed, not with the trainings. Trainings never seen yet are taken to be among the newest,
-as trainings just created are; one that the pages walked did not reach is fetched with a
-get that round, and, if it was never seen in the listing, by a get every round after.
+as trainings just created are, and looked for further down while a page costs less than
+the gets it may save; one that the pages walked did not reach is fetched with a get that
+round, and, if it was never seen in the listing, by a get every round after.
 Pages only move down as trainings are created, so one not found near the top will not
 come up later.
 
@@ -156,6 +157,7 @@ def _round(config: ClientConfig, watch: _Watch, *, emit: bool) -> Program[Traini
     watchlist = watch.watchlist
     pages, looked_for = watch.plan()
     unseen = set(looked_for)
+    exploring = {i for i in looked_for if watch.pending[i] == _UNKNOWN}
     seen: set[str] = set()
     walked = 0
     past = False
@@ -171,8 +173,13 @@ def _round(config: ClientConfig, watch: _Watch, *, emit: bool) -> Program[Traini
                 if watch.see(training, walked):
                     on_page.append(training)
         past = bool(unseen) and watch.beyond(page, unseen)
-        # one page past the plan, in case new trainings pushed some down, if it may save gets
-        more = walked < pages or (walked == pages and len(unseen) >= 2)
+        more = (
+            walked < pages
+            # one page past the plan, in case new trainings pushed some down
+            or (walked == pages and len(unseen) >= 2)
+            # never seen yet: a page costs less than the gets it may save
+            or walked < len(unseen & exploring)
+        )
         return on_page if emit else (), bool(unseen) and more and not past
 
     if pages:
