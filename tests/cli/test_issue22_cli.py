@@ -18,6 +18,8 @@ from tests.cli.helpers import FAST, REF, environment, run
 
 ON_BOTH = pytest.mark.parametrize("tty", [False, True], ids=["pipe", "tty"])
 MANUAL = pytest.mark.local_replicate(progression=Progression.manual())
+ENDING = pytest.mark.local_replicate(progression=Progression.ends_after(0.3))
+"""Trainings that end on their own, as a listing sees them (the default steps one per get)."""
 
 
 # -- create --reconcile ---------------------------------------------------------------
@@ -208,6 +210,7 @@ def test_json_is_indented_on_a_terminal_and_one_line_in_a_pipe(
 # -- several trainings at once --------------------------------------------------------
 
 
+@ENDING
 def test_wait_on_several_prints_json_lines_and_exits_with_the_worst_outcome(
     local_replicate: LocalReplicate, env: dict[str, str]
 ) -> None:
@@ -221,18 +224,32 @@ def test_wait_on_several_prints_json_lines_and_exits_with_the_worst_outcome(
     assert run(["wait", good, good, *FAST], env).code == 0  # an id given twice is one
 
 
-def test_wait_on_several_reports_an_unknown_id_and_goes_on(
+@ENDING
+def test_wait_on_several_watches_through_the_listing(
+    local_replicate: LocalReplicate, env: dict[str, str]
+) -> None:
+    ids = [local_replicate.create()["id"] for _ in range(5)]
+    result = run(["wait", *ids, *FAST], env)
+    assert result.code == 0, result.err
+    assert sorted(json.loads(line)["id"] for line in result.out.splitlines()) == sorted(ids)
+    operations = [r.operation for r in local_replicate.requests]
+    assert "list" in operations  # not a get per training per poll
+    assert operations.count("get") < len(ids)
+
+
+@ENDING
+def test_wait_on_several_ends_at_once_on_an_unknown_id(
     local_replicate: LocalReplicate, env: dict[str, str]
 ) -> None:
     good = local_replicate.create()["id"]
-    result = run(["wait", "nope", good, *FAST], env)
+    result = run(["wait", good, "nope", *FAST], env)
     assert result.code == 3
-    assert [json.loads(line)["id"] for line in result.out.splitlines()] == [good]
-    assert result.err.startswith("Error: training nope: 404 ")
+    assert result.err.startswith("Error: 404 ")
+    assert "/trainings/nope" in result.err
 
 
 @MANUAL
-def test_wait_on_several_times_out_with_exit_4_unless_worse(
+def test_wait_on_several_times_out_with_exit_4_naming_those_still_running(
     local_replicate: LocalReplicate, env: dict[str, str]
 ) -> None:
     running = local_replicate.create()["id"]
@@ -240,11 +257,15 @@ def test_wait_on_several_times_out_with_exit_4_unless_worse(
     local_replicate.finish(done, "canceled")
     result = run(["wait", running, done, "--timeout", "0.2", *FAST], env)
     assert result.code == 4, result.err
-    assert f"Timed out: training {running} is still starting" in result.err
-    statuses = {t["id"]: t["status"] for t in map(json.loads, result.out.splitlines())}
-    assert statuses == {done: "canceled", running: "starting"}
+    assert result.err == f"Timed out after 0.2 s; still running, not canceled: {running}\n"
+    assert [json.loads(line)["status"] for line in result.out.splitlines()] == ["canceled"]
+    tty = run(["wait", running, done, "--timeout", "0.2", *FAST], env, tty=True)
+    assert tty.code == 4
+    rows = [line.split() for line in tty.shown]
+    assert rows[-4:-1] == [["id", "status"], [running, "still", "running"], [done, "canceled"]]
 
 
+@ENDING
 def test_wait_on_several_shows_a_table_on_a_terminal(
     local_replicate: LocalReplicate, env: dict[str, str]
 ) -> None:
@@ -255,6 +276,17 @@ def test_wait_on_several_shows_a_table_on_a_terminal(
     assert result.code == 1, result.text
     rows = [line.split() for line in result.shown]
     assert rows[-3:] == [["id", "status"], [bad, "failed"], [good, "succeeded"]]
+
+
+def test_watch_on_several_reports_an_unknown_id_and_goes_on(
+    local_replicate: LocalReplicate, env: dict[str, str]
+) -> None:
+    good = local_replicate.create()["id"]
+    result = run(["watch", "nope", good, *FAST], env)
+    assert result.code == 3
+    assert {json.loads(line)["id"] for line in result.out.splitlines()} == {good}
+    assert json.loads(result.out.splitlines()[-1])["status"] == "succeeded"
+    assert result.err.startswith("Error: training nope: 404 ")
 
 
 def test_watch_on_several_prints_each_new_state_as_a_json_line(

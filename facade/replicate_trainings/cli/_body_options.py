@@ -88,7 +88,7 @@ def _option(field: BodyField, name: str) -> Callable[[_F], _F]:
     if field.kind == "list":
         item = choice or click.STRING
         return click.option(name, dest, multiple=True, type=item, metavar="VALUE", **common)
-    kinds: dict[str, click.ParamType] = {
+    kinds: dict[str, click.ParamType[Any]] = {
         "int": click.INT,
         "float": click.FLOAT,
         "map": JSONValue(object_only=True),
@@ -99,7 +99,7 @@ def _option(field: BodyField, name: str) -> Callable[[_F], _F]:
     return click.option(name, dest, type=kind, metavar=_metavar(field, kind), **common)
 
 
-def _metavar(field: BodyField, kind: click.ParamType) -> str | None:
+def _metavar(field: BodyField, kind: click.ParamType[Any]) -> str | None:
     if isinstance(kind, click.Choice):
         return None  # click shows the choices
     return {"int": "N", "float": "NUMBER", "map": "JSON", "object": "JSON", "any": "JSON"}.get(
@@ -107,7 +107,7 @@ def _metavar(field: BodyField, kind: click.ParamType) -> str | None:
     )
 
 
-class JSONValue(click.ParamType):
+class JSONValue(click.ParamType[Any]):
     """A JSON value given as text; `object_only`: it must be a JSON object."""
 
     name = "json"

@@ -28,7 +28,7 @@ from typing import IO, Any, NoReturn
 import click
 from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS
 from replicate_trainings_api.types import path_segment
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.text import Text
 
 from replicate_trainings import (
@@ -39,6 +39,7 @@ from replicate_trainings import (
     ReplicateError,
     Training,
     TrainingStatus,
+    WaitTimeoutError,
     __version__,
 )
 
@@ -176,7 +177,7 @@ class _Session:
         """Draw a live line: only on a terminal, and never under --json."""
         return not as_json and sys.stdout.isatty() and not self.out.is_dumb_terminal
 
-    def print(self, text: Text) -> None:
+    def print(self, text: RenderableType) -> None:
         """Print on stdout; OutputLost when it cannot be written."""
         try:
             self.out.print(text)
@@ -392,9 +393,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     library.addHandler(session.attempts)
 
 
-_CREATE_OPTIONS = ("--destination", "--input", "--input-string", "--input-file", "--webhook")
-_CREATE_OPTIONS += ("--events", "--reconcile", "--wait", "--follow", "--poll-interval")
-_CREATE_OPTIONS += ("--json", "--max-retries", "--help")
+_CREATE_OPTIONS = (
+    *("--destination", "--input", "--input-string", "--input-file", "--webhook", "--events"),
+    *("--reconcile", "--no-reconcile", "--wait", "--follow", "--poll-interval", "--json"),
+    *("--max-retries", "--help"),
+)
+"""`create`'s own options: a body field of the same name is `--body-<name>`."""
 
 
 @cli.command()
@@ -641,10 +645,9 @@ def wait(
 
     async def job(client: AsyncClient) -> int:
         if len(ids) > 1:
-            return await _follow_many(
-                client, session, ids, lines=False, as_json=as_json,
-                within=timeout, poll_interval=poll_interval,
-            )  # fmt: skip
+            return await _wait_many(
+                client, session, ids, as_json=as_json, within=timeout, poll_interval=poll_interval
+            )
         training = await _get(client, ids[0])
         return await _follow_job(
             client,
@@ -675,8 +678,8 @@ def watch(training_ids: tuple[str, ...], poll_interval: float | None, as_json: b
 
     async def job(client: AsyncClient) -> int:
         if len(ids) > 1:
-            return await _follow_many(
-                client, session, ids, lines=True, as_json=as_json, poll_interval=poll_interval
+            return await _watch_many(
+                client, session, ids, as_json=as_json, poll_interval=poll_interval
             )
         training = await _get(client, ids[0])
         return await _follow_job(
@@ -700,64 +703,91 @@ def worst(codes: list[int]) -> int:
     return max(codes, key=_SEVERITY.__getitem__, default=SUCCEEDED)
 
 
-async def _follow_many(
+def _several(session: _Session, ids: list[str], as_json: bool) -> tuple[Board, bool]:
+    """For `wait` or `watch` of several: ids checked by the client's own rule before any
+    request, the table, and whether to print JSON lines (off a terminal, or --json)."""
+    for training_id in ids:
+        with arguments():
+            path_segment("training_id", training_id)
+    session.following = ids
+    return Board(ids), as_json or not session.animate(as_json)
+
+
+async def _wait_many(
     client: AsyncClient,
     session: _Session,
     ids: list[str],
     *,
-    lines: bool,
     as_json: bool,
-    within: float | None = None,
-    poll_interval: float | None = None,
+    within: float | None,
+    poll_interval: float | None,
 ) -> int:
-    """Follow several trainings at once; the exit code of the worst outcome.
+    """Wait for several trainings through `as_completed` (its requests grow with the pages
+    of the listing, not the trainings); the exit code of the worst outcome.
 
-    On a terminal (without --json) a live table, one row per training, stays below what
-    is printed; otherwise each training's final state (`wait`), or each new state
-    (`watch`), is a JSON line. An error about one training (a 404) is an `Error:` line on
-    stderr naming it, exit 3, and the others go on.
+    On a terminal a live table, one row per training, then the table as it ended;
+    otherwise each training as a JSON line as it ends. An id the API does not know ends
+    the command at once (exit 3); at the timeout the ones still running are named (exit 4).
     """
-    for training_id in ids:  # each id checked by the client's own rule, before any request
-        with arguments():
-            path_segment("training_id", training_id)
-    session.following = ids
-    json_lines = as_json or not session.animate(as_json)
-    table = Board(ids)
+    table, json_lines = _several(session, ids, as_json)
+    codes = dict.fromkeys(ids, TIMED_OUT)
+    try:
+        with live(session.out, table, not json_lines):
+            async for training in client.trainings.as_completed(
+                ids, timeout=within, poll_interval=poll_interval
+            ):
+                table.update(training)
+                codes[training.id] = SUCCEEDED if training.succeeded else ENDED_BADLY
+                if json_lines:
+                    session.print(session.json(training))
+    except WaitTimeoutError as exc:
+        if not json_lines:
+            session.print(table.final())
+        still = " ".join(printable(training_id) for training_id in exc.pending)
+        session.err.print(
+            Text(f"Timed out after {within or 0:g} s; still running, not canceled: {still}")
+        )
+        return worst(list(codes.values()))
+    if not json_lines:
+        session.print(table.final())
+    return worst(list(codes.values()))
+
+
+async def _watch_many(
+    client: AsyncClient,
+    session: _Session,
+    ids: list[str],
+    *,
+    as_json: bool,
+    poll_interval: float | None,
+) -> int:
+    """Watch several trainings at once, each with its own `watch` (its logs need a get of
+    each); the exit code of the worst outcome.
+
+    On a terminal each status change and log line starts with its training's id, above a
+    live table; otherwise each new state is a JSON line. An error about one training (a
+    404) is an `Error:` line on stderr naming it, exit 3, and the others go on.
+    """
+    table, json_lines = _several(session, ids, as_json)
     codes: dict[str, int] = {}
 
     async def one(training_id: str) -> None:
+        printer = _StatePrinter(session, None, json_lines=json_lines, prefix=True)
+
+        def on_state(state: Training) -> None:
+            table.update(state)
+            printer.show(state)
+
         try:
             training = await client.trainings.get(training_id)
-            table.update(training)
-            printer = _StatePrinter(session, None, json_lines=json_lines, prefix=True)
-            if lines:
-                printer.show(training)
-
-            def on_state(state: Training) -> None:
-                table.update(state)
-                if lines:
-                    printer.show(state)
-
-            final = await follow(
-                client, training, on_state, within=within, poll_interval=poll_interval
-            )
-        except FollowTimeout as exc:
-            table.update(exc.training)
-            if json_lines and not lines:
-                session.print(session.json(exc.training))
-            session.err.print(Text(_timed_out(exc.training, within)))
-            codes[training_id] = TIMED_OUT
-            return
+            on_state(training)
+            final = await follow(client, training, on_state, poll_interval=poll_interval)
         except ReplicateError as exc:
             table.failed(training_id, printable(session.explain(exc)))
-            session.err.print(
-                Text(f"Error: training {printable(training_id)}: ")
-                + Text(printable(session.explain(exc)))
-            )
+            message = f"Error: training {training_id}: {session.explain(exc)}"
+            session.err.print(Text(printable(message)))
             codes[training_id] = API_ERROR
             return
-        if json_lines and not lines:
-            session.print(session.json(final))
         codes[training_id] = SUCCEEDED if final.succeeded else ENDED_BADLY
 
     with live(session.out, table, not json_lines):

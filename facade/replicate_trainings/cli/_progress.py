@@ -119,6 +119,8 @@ class Board:
 
     def __init__(self, ids: list[str], clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
+        self._since = clock()
+        self._spinner = Spinner("dots", style="cyan")
         self._ids = ids
         self._lines: dict[str, StatusLine] = {}
         self._errors: dict[str, str] = {}
@@ -137,6 +139,10 @@ class Board:
     def __rich__(self) -> Table:
         return self._table(final=False)
 
+    def _frame(self) -> Text:
+        frame = self._spinner.render(time.monotonic())
+        return frame if isinstance(frame, Text) else Text(str(frame))
+
     def final(self) -> Table:
         """The table as it ends: each training's last status, without spinners."""
         return self._table(final=True)
@@ -150,8 +156,11 @@ class Board:
             error = self._errors.get(training_id)
             if error is not None:
                 cell = Text(f"error: {error}", style="red", no_wrap=True, overflow="ellipsis")
-            elif line is None:
-                cell = Text("...", style="dim")
+            elif line is None:  # not seen yet: as_completed shows a training as it ends
+                cell = Text("still running" if final else "running", style="cyan")
+                if not final:
+                    elapsed = duration(max(0.0, self._clock() - self._since))
+                    cell = Text.assemble(self._frame(), " ", cell, f"  {elapsed}")
             elif final:
                 status = status_of(line.training)
                 cell = Text(printable(status), style=status_style(status))
