@@ -97,6 +97,7 @@ def test_log_fields_reads_each_attempts_record(
         f"stability-ai/sdxl:{payloads.VERSION}", destination="acme/x", input={}
     )
     with caplog.at_level(logging.DEBUG, logger="replicate_trainings"):
+        caplog.clear()  # the create's record, if another test left the logger at DEBUG
         client.trainings.get(training.id)
 
     fields = [log_fields(record) for record in caplog.records]
