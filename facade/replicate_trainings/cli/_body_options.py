@@ -75,7 +75,7 @@ def _help(field: BodyField) -> str:
         first += " Repeatable."
     if field.kind in ("map", "object", "any"):
         first += " As JSON."
-    return first.replace("%", "%%")
+    return first
 
 
 def _option(field: BodyField, name: str) -> Callable[[_F], _F]:
