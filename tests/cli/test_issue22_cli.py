@@ -190,6 +190,23 @@ def test_broken_json_is_refused_and_input_string_sends_text_as_it_is(
     assert both.code == 2 and "-i and --input-string both set 'x'" in both.err
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"a": {"b": 1e999}}', "has a number too large to send: 1e999"),
+        ('{"a": "\\ud800"}', "input['a'] has characters UTF-8 cannot encode"),
+    ],
+)
+def test_a_bad_value_in_the_input_file_names_the_file_option_alone(
+    local_replicate: LocalReplicate, env: dict[str, str], content: str, message: str
+) -> None:
+    result = run(["create", REF, "-d", "acme/tuned", "--input-file", "-"], env, stdin=content)
+    assert result.code == 2
+    assert "Invalid value for '--input-file': " in result.err and message in result.err
+    assert "'-i'" not in result.err
+    assert local_replicate.requests == []
+
+
 # -- --json ---------------------------------------------------------------------------
 
 

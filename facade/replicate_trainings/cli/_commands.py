@@ -140,6 +140,7 @@ _COMMAND_LINE_NAMES = {
     "version": "'OWNER/NAME:VERSION'",
     **OWN_FIELDS,
 }
+_INPUT, _INPUT_STRING, _INPUT_FILE = "'-i' / '--input'", "'--input-string'", "'--input-file'"
 # What the library says for a create that may have acted: advice for Python callers.
 _PYTHON_ADVICE = re.compile(r"\s*The training may have been created: check client\.\S+ [^.]*\.")
 
@@ -476,15 +477,15 @@ def create(
     try:
         training_input = {} if input_file is None else read_input_file(input_file)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--input-file'") from None
+        raise click.BadParameter(str(exc), param_hint=_INPUT_FILE) from None
     try:
         training_input.update(parse_pairs(pairs))
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'-i' / '--input'") from None
+        raise click.BadParameter(str(exc), param_hint=_INPUT) from None
     try:
         strings = parse_pairs(string_pairs, strings=True)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--input-string'") from None
+        raise click.BadParameter(str(exc), param_hint=_INPUT_STRING) from None
     both = sorted(strings.keys() & parse_pairs(pairs).keys())
     if both:
         raise click.UsageError(f"-i and --input-string both set {both[0]!r}: give it once")
@@ -498,7 +499,10 @@ def create(
     body = body_values(fields)
     session = _session()
     session.reconcile = reconcile
-    names = {**_COMMAND_LINE_NAMES, **_body_option_names()}
+    sources = [hint for hint, given in ((_INPUT_FILE, input_file), (_INPUT, pairs)) if given]
+    sources += [_INPUT_STRING] if string_pairs else []
+    names = {**_COMMAND_LINE_NAMES, "input": " / ".join(sources) or _INPUT}
+    names |= _body_option_names()
 
     async def job(client: AsyncClient) -> int:
         session.created = True

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -79,11 +80,24 @@ def _short(text: str, most: int = 40) -> str:
 
 def _json(data: str | bytes, name: str) -> Any:
     try:
-        return json.loads(data, parse_constant=_not_json)
+        return json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except RecursionError:
         raise ValueError(f"{name} is nested too deeply") from None
+    except _OutOfRange as exc:
+        raise ValueError(f"{name} has {exc}") from None
     except ValueError as exc:
         raise _NotJSON(f"{name} is not JSON: {exc}") from None
+
+
+class _OutOfRange(ValueError):
+    """A JSON number too large for a float (`1e999`): it would be sent as infinity."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _OutOfRange(f"a number too large to send: {_short(text)}")
+    return number
 
 
 def _not_json(name: str) -> Any:
