@@ -41,6 +41,7 @@ from replicate_trainings import (
     TrainingStatus,
     WaitTimeoutError,
     __version__,
+    log_fields,
 )
 
 from ._body_options import OWN_FIELDS, body_fields, body_options, body_values
@@ -124,9 +125,9 @@ class Attempts(logging.Handler):
         self.last: int | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        attempt = getattr(record, "attempt", None)
-        if isinstance(attempt, int):
-            self.last = attempt
+        fields = log_fields(record)
+        if fields is not None:
+            self.last = fields["attempt"]
 
 
 KNOWN_STATUSES = tuple(status.value for status in TrainingStatus)
