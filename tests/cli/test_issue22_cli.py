@@ -68,6 +68,20 @@ def test_max_retries_sets_the_budget_and_the_error_counts_the_attempts(
     assert local_replicate.faults.injected == 3
 
 
+@pytest.mark.local_replicate(seed=5, page_size=2)
+def test_a_listing_cut_short_says_how_much_was_printed(
+    local_replicate: LocalReplicate, env: dict[str, str]
+) -> None:
+    local_replicate.faults.add(Fault.slow(0), operation="list")  # the first page answers
+    local_replicate.faults.add(Fault.error(503), times=3, operation="list")
+    result = run(["list", "--json", "--max-retries", "2"], env | {"REPLICATE_MAX_RETRIES": "0"})
+    assert result.code == 3
+    assert len(result.out.splitlines()) == 2
+    assert result.err.startswith("Error: 503 Service Unavailable")
+    assert "after 3 attempts" in result.err  # the option wins over the variable
+    assert result.err.rstrip().endswith("(2 trainings were printed before it)")
+
+
 def test_the_budget_comes_from_the_environment(
     local_replicate: LocalReplicate, env: dict[str, str]
 ) -> None:
