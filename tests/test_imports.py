@@ -90,7 +90,15 @@ def test_no_module_of_the_facade_imports_itself_round_a_circle() -> None:
 
 
 LAYERS: dict[str, tuple[str, ...]] = {
-    "models and errors": ("errors", "training", "_raw", "_server_text", "_clock", "_version"),
+    "models and errors": (
+        "errors",
+        "training",
+        "_raw",
+        "_server_text",
+        "_log_fields",
+        "_clock",
+        "_version",
+    ),
     "transport": ("_transport", "_network", "_body"),
     "settings: argument rules, options, the config and its rate budget": (
         "_arguments",

@@ -23,6 +23,8 @@ from replicate_trainings import (
     TrainingSource,
     TrainingStatus,
     TrainingURLs,
+    UnknownSource,
+    UnknownStatus,
 )
 from replicate_trainings.training import FieldWarnings
 
@@ -109,7 +111,7 @@ def test_pickles_compares_and_reads_well() -> None:
         f"version='{payloads.VERSION}', created_at='2023-09-08T16:32:57.018467+00:00')"
     )
     with pytest.raises(AttributeError):
-        training.status = "failed"  # type: ignore[misc]
+        training.status = "failed"  # type: ignore[misc, assignment]
     with pytest.raises(AttributeError):
         training.anything = 1  # type: ignore[attr-defined]
 
@@ -291,8 +293,8 @@ EXPECTED_TYPES: dict[str, Any] = {
     "output": TrainingOutput | None,
     "logs": str | None,
     "error": str | None,
-    "status": TrainingStatus | str | None,
-    "source": TrainingSource | str | None,
+    "status": TrainingStatus | UnknownStatus | None,
+    "source": TrainingSource | UnknownSource | None,
     "created_at": datetime | None,
     "started_at": datetime | None,
     "completed_at": datetime | None,

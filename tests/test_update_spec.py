@@ -18,7 +18,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # scripts/ is not installed; import it from the repo root
-from scripts import drift, overlay, update_spec  # noqa: E402
+from scripts import drift, overlay, update_spec, upstream  # noqa: E402
 
 REFERENCE = REPO / "upstream" / "replicate-openapi.json"  # the recorded upstream
 SPEC = REPO / "openapi.yaml"
@@ -159,7 +159,7 @@ def test_an_inline_schema_upstream_names_itself_gives_the_same_spec(
 
 def test_only_training_operations_and_what_they_use_are_extracted(reference: Doc) -> None:
     """Predictions, models and their schemas stay out; every $ref still resolves."""
-    extracted = update_spec.extract(reference)
+    extracted = upstream.extract(reference)
     operations = [op["operationId"] for item in extracted["paths"].values() for op in item.values()]
     assert operations == ["trainings.create", "trainings.list", "trainings.get", "trainings.cancel"]
     assert set(extracted["components"]["schemas"]) == {
@@ -344,7 +344,7 @@ RECORD = [{"id": "d", "reason": "r"}]
 )
 def test_a_malformed_overlay_is_refused(overlay_doc: Doc, message: str) -> None:
     """The overlay is checked before anything is applied."""
-    with pytest.raises(update_spec.UpdateError, match="overlay: ") as caught:
+    with pytest.raises(upstream.UpdateError, match="overlay: ") as caught:
         update_spec.curate({"paths": {}}, overlay_doc)
     assert message in str(caught.value)
 
@@ -437,7 +437,7 @@ def test_written_yaml_is_plain_and_ordered() -> None:
 def test_3_0_nullable_is_spelled_the_3_1_way(schema: Doc, spelled: Doc) -> None:
     """Upstream declares 3.1 but writes 3.0's `nullable`, which 3.1 validators ignore."""
     document = {"properties": {"p": schema}}
-    update_spec.spell_nullable(document)
+    upstream.spell_nullable(document)
     assert document == {"properties": {"p": spelled}}
 
 

@@ -67,7 +67,7 @@ def _view(
 def _async_view(
     describe: Callable[Concatenate[ClientConfig, _P], _D],
     drive: Callable[[Any, ClientConfig, _D], Awaitable[_T]],
-) -> Callable[Concatenate[Any, _P], Coroutine[Any, Any, _T]]:
+) -> Callable[Concatenate[Any, _P], Coroutine[None, None, _T]]:
     """As `_view`, for a coroutine method: `await client.trainings.get(...)`."""
 
     async def method(self: _Operations[Any], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
