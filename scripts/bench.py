@@ -4,6 +4,7 @@
     python scripts/bench.py --quick              # smoke run: 2 rounds, small sizes
     python scripts/bench.py --cases get,parse    # some cases only
     python scripts/bench.py --json out.json      # results elsewhere (default bench-results.json)
+    python scripts/bench.py --cases many         # waiting on many trainings under the limits
 
 Each case runs the library and raw httpx doing the same work in the same run, rounds
 interleaved (raw first in even rounds, ours first in odd ones, so drift hits both), and
@@ -21,6 +22,13 @@ How it measures, and why:
 - Client CPU is the figure the goals are checked on: it is what the library adds, and it
   survives a noisy neighbour better than wall time, which is reported too.
 - Memory: the tracemalloc peak during a walk, above what was allocated before it.
+- Many (issue 20): waiting on N = 10, 100 and 1,000 trainings on a local server throttling
+  as Replicate does, `wait()` per training (one task each) against `as_completed()` (the
+  watch `wait_all` runs); requests a minute, 429s met, requests per poll round, and the
+  lag between each training's end (its `completed_at`) and its report. The server runs
+  in-process (trainings are made without HTTP, which would spend the create budget), and
+  every other case runs with `rate_budget=None`: their server does not throttle, and they
+  measure the library's cost, not Replicate's limits.
 - Import: a fresh interpreter per sample, timing the import statement alone (not the
   interpreter's start). `click` is hidden so httpx skips its optional command line (rich,
   click, pygments: in this dev venv, not in a plain `pip install`); a second pair of rows
@@ -37,9 +45,12 @@ import functools
 import gc
 import importlib.metadata
 import importlib.util
+import itertools
 import json
+import math
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -55,7 +66,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "bench-results.json"
-CASES = ("get", "list", "memory", "async", "import", "parse", "generate")
+CASES = ("get", "list", "memory", "async", "import", "parse", "generate", "many")
 PAGE_SIZE = 100
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # the library's default, for raw httpx too
 # httpx's default pool (100 connections, 20 kept alive) for both async clients, kept alive
@@ -79,6 +90,9 @@ class Sizes:
     import_rounds: int
     parse_objects: int  # 100 kB-log payloads parsed per round
     generate_rounds: int
+    many: tuple[int, ...]  # trainings waited on at once, one pair of runs each
+    many_timing: tuple[float, float, float] = (3.0, 6.0, 1.0)
+    """Seconds over which the trainings are created, after which each ends, between polls."""
 
 
 FULL = Sizes(
@@ -94,6 +108,7 @@ FULL = Sizes(
     import_rounds=15,
     parse_objects=300,
     generate_rounds=3,
+    many=(10, 100, 1_000),
 )
 QUICK = Sizes(
     rounds=2,
@@ -108,6 +123,8 @@ QUICK = Sizes(
     import_rounds=2,
     parse_objects=20,
     generate_rounds=1,
+    many=(10,),
+    many_timing=(0.5, 1.5, 0.5),
 )
 
 
@@ -193,8 +210,9 @@ class Server:
             if not line:
                 self.stop()
                 raise RuntimeError(f"the local server did not start:\n{self._stderr()}")
-            name, _, value = line.strip().partition("=")
-            settings[name] = value
+            # `export NAME=value`, the value quoted for a shell (shlex.quote)
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            settings[name] = shlex.split(value)[0] if value else value
         self.base_url = settings["REPLICATE_BASE_URL"]
         self.token = settings["REPLICATE_API_TOKEN"]
 
@@ -350,7 +368,7 @@ def case_get(sizes: Sizes, server: Server) -> CaseResult:
     work = [ids[i % len(ids)] for i in range(sizes.gets)]
     base = server.base_url
     with (
-        Client(server.token, base_url=base) as client,
+        Client(server.token, base_url=base, rate_budget=None) as client,
         httpx.Client(headers=server.raw_headers(), timeout=TIMEOUT) as http,
     ):
 
@@ -418,7 +436,7 @@ def case_list(sizes: Sizes, server: Server) -> CaseResult:
     n = sizes.listing
     first = server.base_url + "/trainings"
     with (
-        Client(server.token, base_url=server.base_url) as client,
+        Client(server.token, base_url=server.base_url, rate_budget=None) as client,
         httpx.Client(headers=server.raw_headers(), timeout=TIMEOUT) as http,
     ):
         ours = _checked(lambda: our_walk(client), n)
@@ -466,7 +484,7 @@ def case_memory(sizes: Sizes) -> CaseResult:
         _progress(f"memory: walking {n:,}")
         with (
             Server(n) as server,
-            Client(server.token, base_url=server.base_url) as client,
+            Client(server.token, base_url=server.base_url, rate_budget=None) as client,
             httpx.Client(headers=server.raw_headers(), timeout=TIMEOUT) as http,
         ):
             first = server.base_url + "/trainings"
@@ -515,7 +533,7 @@ async def _case_async(sizes: Sizes, server: Server) -> CaseResult:
             limits=ASYNC_LIMITS, timeout=TIMEOUT, headers=server.raw_headers()
         ) as http,
     ):
-        client = AsyncClient(server.token, base_url=base, http_client=ours_http)
+        client = AsyncClient(server.token, base_url=base, http_client=ours_http, rate_budget=None)
 
         async def raw_get(training_id: str) -> Any:
             return json.loads((await http.get(f"{base}/trainings/{training_id}")).content)
@@ -789,6 +807,197 @@ def case_generate(sizes: Sizes) -> CaseResult:
     return CaseResult([row], {"wall": walls}, {"matches": matches})
 
 
+# -- case 8: many -----------------------------------------------------------------------
+#
+# Every run gets a fresh server throttling as Replicate does (600 creates and 3,000 other
+# requests a minute, 5 s of burst) and N trainings created over `spread` seconds, each
+# ending `ends_after` seconds after its creation (`Sizes.many_timing`): with the full
+# sizes their ends fall 3 to 6 s into the wait. Trainings are made with
+# `LocalReplicate.create()`, not over HTTP, so the run's budget is spent on waiting alone.
+
+MANY_CAP = 45.0
+"""Seconds a run may take: per-training waits on 1,000 cannot keep up with the limit."""
+
+
+@dataclass
+class ManyRun:
+    """One run: how N trainings were waited on, what it cost and how late ends were seen."""
+
+    n: int
+    how: str
+    requests: int
+    seconds: float
+    refused: int
+    lags: list[float]
+    rounds: list[int]
+
+    @property
+    def per_minute(self) -> float:
+        return self.requests / self.seconds * 60 if self.seconds else 0.0
+
+    @property
+    def unreported(self) -> int:
+        return self.n - len(self.lags)
+
+
+async def _many_run(n: int, how: str, timing: tuple[float, float, float]) -> ManyRun:
+    from replicate_trainings import AsyncClient  # noqa: PLC0415
+    from replicate_trainings._clock import SystemClock  # noqa: PLC0415 - rounds, below
+    from replicate_trainings.testing import LocalReplicate, Progression  # noqa: PLC0415
+
+    spread, ends_after, poll = timing
+    sent = 0
+    marks: list[int] = []
+
+    async def count(request: httpx.Request) -> None:
+        nonlocal sent
+        sent += 1
+
+    class RoundClock(SystemClock):
+        """The system clock, noting the requests sent at each poll round's pause."""
+
+        async def sleep_async(self, seconds: float) -> None:
+            if seconds >= poll / 4:
+                marks.append(sent)
+            await super().sleep_async(seconds)
+
+    with (
+        LocalReplicate(
+            rate_limit=True,
+            progression=Progression.ends_after(ends_after),
+            record_requests=False,
+            random_seed=1,
+        ) as app,
+        app.serve() as server,
+    ):
+        ids: list[str] = []
+        steps = 30
+        for step in range(steps):
+            ids += [app.create()["id"] for _ in range(n * (step + 1) // steps - len(ids))]
+            await asyncio.sleep(spread / steps)
+        http = httpx.AsyncClient(
+            limits=ASYNC_LIMITS, timeout=TIMEOUT, event_hooks={"request": [count]}
+        )
+        options: dict[str, Any] = {"rate_budget": None} if how.endswith("no budget") else {}
+        client = AsyncClient(server.token, base_url=server.base_url, http_client=http, **options)
+        config = replace(client._config, clock=RoundClock())
+        client._connect(config, client._http)
+        lags: list[float] = []
+
+        def reported(training: Any) -> None:
+            lags.append(time.time() - training.completed_at.timestamp())
+
+        async def wait_one(training_id: str) -> None:
+            reported(await client.trainings.wait(training_id, poll_interval=poll))
+
+        async def each() -> None:
+            await asyncio.gather(*(wait_one(training_id) for training_id in ids))
+
+        async def watch_all() -> None:
+            async for training in client.trainings.as_completed(ids, poll_interval=poll):
+                reported(training)
+
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(MANY_CAP):
+                await (watch_all() if how == "as_completed" else each())
+        except TimeoutError:
+            pass
+        seconds = time.perf_counter() - started
+        await http.aclose()
+        assert app.throttle is not None
+        refused = app.throttle.refused
+    edges = [0, *marks, sent]
+    rounds = [b - a for a, b in itertools.pairwise(edges) if b > a] if how == "as_completed" else []
+    return ManyRun(n, how, sent, seconds, refused, lags, rounds)
+
+
+def case_many(sizes: Sizes) -> CaseResult:
+    poll = sizes.many_timing[2]
+    runs: list[ManyRun] = []
+    for n in sizes.many:
+        hows = ["as_completed", "wait() each"] + (["wait() each, no budget"] if n >= 1000 else [])
+        for how in hows:
+            _progress(f"many: {n:,} trainings, {how}")
+            runs.append(asyncio.run(_many_run(n, how, sizes.many_timing)))
+    rows: list[Row] = []
+    for run in runs:
+        if run.how != "as_completed":
+            continue
+        limit = math.ceil(run.n / 100) + 5
+        rows += [
+            Row(
+                "many",
+                f"N={run.n:,}, as_completed: 429s met after the first",
+                "",
+                float(max(0, run.refused - 1)),
+                None,
+                goal=0.0,
+                goal_on_ours=True,
+                note=f"{run.per_minute:,.0f} requests a minute, under 3,000",
+            ),
+            Row(
+                "many",
+                f"N={run.n:,}, as_completed: requests per poll round, most",
+                "",
+                float(max(run.rounds, default=0)),
+                None,
+                goal=float(limit),
+                goal_on_ours=True,
+                note=f"goal: ceil(N/100)+5 = {limit}; {len(run.rounds)} rounds",
+            ),
+            Row(
+                "many",
+                f"N={run.n:,}, as_completed: lag from end to report, most",
+                "s",
+                max(run.lags, default=math.inf),
+                None,
+                goal=poll + 1,
+                goal_on_ours=True,
+                note=f"poll interval {poll:g} s; {run.unreported} unreported",
+            ),
+        ]
+    context = {
+        "table": many_table(runs),
+        "runs": [
+            {
+                "n": r.n,
+                "how": r.how,
+                "requests": r.requests,
+                "seconds": round(r.seconds, 2),
+                "per_minute": round(r.per_minute, 1),
+                "refused": r.refused,
+                "rounds": r.rounds,
+                "unreported": r.unreported,
+                "lag_median": statistics.median(r.lags) if r.lags else None,
+                "lag_max": max(r.lags, default=None),
+            }
+            for r in runs
+        ],
+        "spread, ends_after, poll_interval": sizes.many_timing,
+        "cap": MANY_CAP,
+    }
+    samples = {f"lags_{r.n}_{r.how}": r.lags for r in runs}
+    return CaseResult(rows, samples, context)
+
+
+def many_table(runs: list[ManyRun]) -> str:
+    lines = [
+        "| N | how | requests | seconds | requests/min | 429s | most per round | "
+        "lag median | lag max | unreported |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        median = f"{statistics.median(r.lags):.2f} s" if r.lags else "-"
+        most = max(r.lags, default=None)
+        lines.append(
+            f"| {r.n:,} | {r.how} | {r.requests:,} | {r.seconds:.1f} | {r.per_minute:,.0f} | "
+            f"{r.refused:,} | {max(r.rounds) if r.rounds else '-'} | {median} | "
+            f"{'-' if most is None else f'{most:.2f} s'} | {r.unreported:,} |"
+        )
+    return "\n".join(lines)
+
+
 # -- the report -------------------------------------------------------------------------
 
 
@@ -811,6 +1020,8 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
         goal = "-" if r.goal is None else f"<= {r.goal:.2f}x"
+        if r.goal is not None and r.goal_on_ours and r.unit != "x":
+            goal = f"<= {_number(r.goal, r.unit)} {r.unit}".rstrip()
         holds = {None: "", True: "yes", False: "**no**"}[r.holds]
         lines.append(
             f"| {r.case} | {r.metric} | {'' if r.unit == 'x' else r.unit} | "
@@ -872,6 +1083,8 @@ def run(cases: list[str], sizes: Sizes) -> dict[str, CaseResult]:
                 results[case] = case_import(sizes, server)
             elif case == "parse":
                 results[case] = case_parse(sizes)
+            elif case == "many":
+                results[case] = case_many(sizes)
             else:
                 results[case] = case_generate(sizes)
             results[case].context["seconds"] = round(time.perf_counter() - started, 2)
@@ -928,6 +1141,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{host['load_average']}; {elapsed:.0f} s in all; "
         f"written to {args.json}"
     )
+    if "many" in results:
+        print()
+        print(
+            "waiting on many (requests as the client sent them, 429s as the server refused them):"
+        )
+        print(results["many"].context["table"])
     checked = [row for row in rows if row.holds is not None]
     missed = [f"{r.case}: {r.metric}" for r in checked if not r.holds]
     print(f"goals held: {len(checked) - len(missed)} of {len(checked)}", end="")

@@ -40,3 +40,37 @@ def test_a_quick_bench_writes_ratios_for_each_case(tmp_path: Path) -> None:
     assert report["quick"] is True
     assert report["machine"]["cores"]
     assert "| get |" in done.stdout
+
+
+def test_a_quick_bench_of_waiting_on_many_checks_its_goals(tmp_path: Path) -> None:
+    out = tmp_path / "many.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bench.py"),
+            "--quick",
+            "--cases",
+            "many",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+
+    report = json.loads(out.read_text())
+    runs = report["cases"]["many"]["context"]["runs"]
+    assert [(run["n"], run["how"]) for run in runs] == [(10, "as_completed"), (10, "wait() each")]
+    for run in runs:
+        assert run["requests"] > 0 and run["unreported"] == 0, run
+    assert {row["metric"] for row in report["rows"]} == {
+        "N=10, as_completed: 429s met after the first",
+        "N=10, as_completed: requests per poll round, most",
+        "N=10, as_completed: lag from end to report, most",
+    }
+    assert all(row["holds"] is not None for row in report["rows"])
+    assert "| 10 | as_completed |" in done.stdout

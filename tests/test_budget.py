@@ -72,7 +72,7 @@ def async_client_on(
 
 def test_the_default_budget_is_replicates_published_limits() -> None:
     assert RateBudget() == RateBudget(
-        create_per_minute=600, other_per_minute=3000, create_burst=50, other_burst=250
+        create_per_minute=600, other_per_minute=3000, create_burst=40, other_burst=200
     )
     with pytest.raises(ValueError, match="other_per_minute"):
         RateBudget(other_per_minute=0)

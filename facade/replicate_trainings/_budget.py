@@ -26,17 +26,19 @@ class RateBudget:
     """How fast a client may send: `Client(rate_budget=RateBudget(...))`; None turns it off.
 
     The default is Replicate's published limits: 600 creates a minute and 3,000 other
-    requests (get, list, cancel) a minute, each with a burst of `create_burst` /
-    `other_burst` requests sent at once before the pace applies (5 seconds' worth).
+    requests (get, list, cancel) a minute, each after a burst of `create_burst` /
+    `other_burst` requests sent at once: 4 seconds' worth, a second's worth under the
+    5 seconds the local server allows (Replicate does not publish its own), so a request
+    held up on its way still lands within the server's budget.
     """
 
     create_per_minute: float = 600.0
     """Creates a minute, at most, after the burst."""
     other_per_minute: float = 3000.0
     """Other requests (get, list, cancel) a minute, at most, after the burst."""
-    create_burst: int = 50
+    create_burst: int = 40
     """Creates that may go at once while the budget is full."""
-    other_burst: int = 250
+    other_burst: int = 200
     """Other requests that may go at once while the budget is full."""
 
     def __post_init__(self) -> None:
