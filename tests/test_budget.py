@@ -15,7 +15,15 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from replicate_trainings import AsyncClient, Client, RateBudget, RateLimitError, RetryPolicy
+from replicate_trainings import (
+    AsyncClient,
+    Client,
+    RateBudget,
+    RateLimitError,
+    RetryPolicy,
+    WaitTimeoutError,
+)
+from replicate_trainings._budget import CREATE, OTHER, Budget
 from replicate_trainings.testing import (
     LOCAL_BASE_URL,
     Fault,
@@ -329,3 +337,31 @@ def test_without_a_budget_the_same_threads_meet_429s(throttled_server: LocalServ
             thread.join()
     assert failures
     assert app.throttle is not None and app.throttle.refused >= 1
+
+
+def test_a_wait_the_budget_would_hold_past_its_timeout_ends_at_the_deadline(
+    app: LocalReplicate,
+) -> None:
+    clock = ManualClock()
+    training_id = app.training_ids()[0]
+    with client_on(app, clock) as client:
+        client.trainings.get(training_id)
+        client.trainings.get(training_id)  # the burst is spent: the next slot is 1 s away
+        sent = len(app.requests)
+        with pytest.raises(WaitTimeoutError):
+            client.trainings.wait(training_id, timeout=0.5)
+    assert clock.slept == pytest.approx(0.5)
+    assert len(app.requests) == sent  # the poll it could not send in time was not sent
+
+
+def test_a_hold_voids_the_slots_reserved_before_it_and_paces_what_follows() -> None:
+    budget = Budget(RateBudget(other_per_minute=60, other_burst=3))
+    assert budget.reserve(OTHER, 0.0) == (0.0, 0)
+    assert budget.reserve(OTHER, 0.0) == (0.0, 0)
+    budget.hold(10.0)
+    # a slot reserved before the hold is void (`holds` moved): the request reserves again
+    assert budget.holds == 1
+    assert budget.reserve(OTHER, 0.0) == (10.0, 1)
+    assert budget.reserve(OTHER, 0.0) == (11.0, 1)  # after the hold: the pace, no burst
+    assert budget.reserve(CREATE, 0.0) == (10.0, 1)  # creates hold too
+    assert budget.reserve(OTHER, 12.0) == (0.0, 1)
