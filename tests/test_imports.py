@@ -107,7 +107,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "_budget",
     ),
     "the request pipeline": ("_effects", "_pipeline"),
-    "operations": ("_operations", "_polling", "pagination", "webhooks"),
+    "operations": ("_operations", "_many", "_polling", "pagination", "webhooks"),
     "the client surface": ("client", "", "__main__"),
 }
 """Each module of the core by layer, lowest first ("" is the package itself)."""

@@ -217,8 +217,14 @@ class Scripted:
     def __init__(self) -> None:
         self.status, self.body, self.headers = 200, b"", httpx.Headers()
         http = httpx.Client(transport=httpx.MockTransport(self._answer))
+        # One client answers every example: a 429 in one must not hold the next through
+        # the rate budget (which tests/test_budget.py covers), so it has none.
         self.client = Client(
-            "r8_x", base_url="https://api.test/v1", http_client=http, max_retries=NO_RETRIES
+            "r8_x",
+            base_url="https://api.test/v1",
+            http_client=http,
+            max_retries=NO_RETRIES,
+            rate_budget=None,
         )
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
