@@ -37,6 +37,8 @@ from replicate_trainings_api.training_shape import (
     TrainingSource,
     TrainingStatus,
     TrainingURLs,
+    UnknownSource,
+    UnknownStatus,
 )
 from replicate_trainings_api.types import DetailedResponse
 
@@ -361,9 +363,9 @@ def test_get_keeps_values_and_fields_the_spec_does_not_know(mode: str, api: Fake
     )
 
     training = parsed_training(response)
-    assert type(training.status) is str
+    assert type(training.status) is UnknownStatus  # an open enum: a value it does not list
     assert training.status == "paused"
-    assert type(training.source) is str
+    assert type(training.source) is UnknownSource
     assert training.source == "scheduler"
     assert training.logs == ""
     assert training.additional_properties == {

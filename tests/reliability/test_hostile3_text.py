@@ -10,6 +10,7 @@ import socket
 import threading
 
 import pytest
+import replicate_trainings.training as training_module
 from replicate_trainings import (
     APIConnectionError,
     APIStatusError,
@@ -120,17 +121,21 @@ def test_a_status_line_of_a_megabyte_is_shown_bounded() -> None:
 
 
 def test_a_field_warning_shows_the_training_id_bounded_and_escaped(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A listing's item with a megabyte id full of control characters and a malformed
     field: the warning repeats the id as one bounded, escaped, scrubbed line."""
+    # warnings are rate-limited per process: a fresh limiter, whatever ran before
+    monkeypatch.setattr(training_module, "report", training_module.FieldWarnings())
     caplog.set_level(logging.WARNING, logger="replicate_trainings")
     nasty_id = NASTY + " Bearer " + TOKEN
     item = {"id": nasty_id, "status": "starting", "metrics": 5}
     body = json.dumps({"results": [item], "next": None}).encode()
     answers = Answers(lambda base, n: response(200, body))
     with raw_server(answers) as url, Client(TOKEN, base_url=url, max_retries=0) as c:
-        assert [len(t.id) for t in c.trainings.list()] == [len(nasty_id)]
+        listed = list(c.trainings.list())
+        assert [len(t.id) for t in listed] == [len(nasty_id)]
+        assert listed[0].metrics is None  # read (and warned of) on first use
     records = [r for r in caplog.records if r.name == "replicate_trainings"]
     assert records, "no field warning"
     for record in records:
