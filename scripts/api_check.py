@@ -151,6 +151,28 @@ def breaks(old: Mapping[str, Entry], new: Mapping[str, Entry]) -> list[str]:
     return found
 
 
+def widens(old: str | None, new: str | None) -> bool:
+    """True if a parameter typed `new` takes every argument one typed `old` took: the same
+    annotation, or a union holding each of its members (`str | None` -> `str | NotGiven |
+    None`). Read as text; anything else counts as a change."""
+    if old == new:
+        return True
+    if old is None or new is None:
+        return False
+    return set(union_members(old)) <= set(union_members(new))
+
+
+def union_members(annotation: str) -> list[str]:
+    """The members of a union written `A | B[C | D] | None`, split outside brackets."""
+    members, depth, start = [], 0, 0
+    for index, char in enumerate(annotation):
+        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            members.append(annotation[start:index].strip())
+            start = index + 1
+    return [*members, annotation[start:].strip()]
+
+
 def signature_breaks(was: Entry, now: Entry) -> Iterator[str]:
     """How a function's new signature refuses calls the old one took."""
     old = {p[0]: (index, *p[1:]) for index, p in enumerate(was["parameters"])}
@@ -166,7 +188,7 @@ def signature_breaks(was: Entry, now: Entry) -> Iterator[str]:
             yield f"parameter {name}: moved from position {index} to {n_index}"
         if default is not None and n_default is None:
             yield f"parameter {name}: no longer optional"
-        if annotation != n_annotation:
+        if not widens(annotation, n_annotation):
             yield f"parameter {name}: type {annotation} -> {n_annotation}"
     for name, (_, kind, _, default) in new.items():
         if name not in old and default is None and "variadic" not in kind:

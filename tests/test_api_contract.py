@@ -155,3 +155,19 @@ def test_snapshot_records_the_version_and_each_public_name(tmp_path: Path) -> No
     get = api["replicate_trainings.Trainings.get"]
     assert ["training_id", "positional or keyword", "str", None] in get["parameters"]
     assert not [name for name in api if "._" in name and not name.endswith("__")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "compatible"),
+    [
+        ("str | None", "str | NotGiven | None", True),
+        ("Mapping[str, str | int] | None", "Mapping[str, str | int] | NotGiven | None", True),
+        ("str | None", "str", False),
+        ("Mapping[str, str | int]", "Mapping[str, str]", False),
+        (None, "str", False),
+    ],
+)
+def test_a_parameter_type_may_widen_but_not_narrow(
+    old: str | None, new: str, compatible: bool
+) -> None:
+    assert api_check.widens(old, new) is compatible
