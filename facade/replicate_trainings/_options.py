@@ -7,9 +7,9 @@ request) cannot be overridden per call.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Mapping
-from typing import Final, TypeAlias, TypedDict, TypeVar
+from types import MappingProxyType
+from typing import Final, NamedTuple, TypeAlias, TypedDict, TypeVar
 
 import httpx
 from replicate_trainings_api.request_shape import NOT_GIVEN, NotGiven
@@ -27,12 +27,15 @@ def given_or(value: _T | NotGiven, default: _D) -> _T | _D:
     return default if isinstance(value, NotGiven) else value
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class RequestOptions:
+_NONE: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+# A NamedTuple, not a frozen dataclass: a fraction of the import time (make bench: import).
+class RequestOptions(NamedTuple):
     """What one call adds to each of its requests: headers, query parameters, a timeout."""
 
-    headers: dict[str, str] = dataclasses.field(default_factory=dict)
-    query: dict[str, str] = dataclasses.field(default_factory=dict)
+    headers: Mapping[str, str] = _NONE
+    query: Mapping[str, str] = _NONE
     timeout: httpx.Timeout | None = None
     """None: the client's timeout."""
 

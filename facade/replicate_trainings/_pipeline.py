@@ -121,7 +121,7 @@ def answer(
         headers["Content-Type"] = "application/json"
     options = call.options
     if config.default_query:  # the client's, under the call's own
-        options = dataclasses.replace(options, query={**config.default_query, **options.query})
+        options = options._replace(query={**config.default_query, **options.query})
     send = _with_options(
         Send(
             call.method,
