@@ -112,6 +112,26 @@ def test_every_per_call_option_as_not_given_is_left_out(
     )
 
 
+def test_the_operations_own_optional_arguments_take_not_given(
+    client: Client, local_replicate: LocalReplicate
+) -> None:
+    made = client.trainings.create(
+        NOT_GIVEN,
+        model=REF.partition(":")[0],
+        version=REF.partition(":")[2],
+        destination="acme/tuned",
+        input=INPUT,
+        extra_body=NOT_GIVEN,
+        reconcile=NOT_GIVEN,
+    )
+    done = client.trainings.wait(made.id, timeout=NOT_GIVEN, poll_interval=NOT_GIVEN)
+    assert done.is_terminal
+    ended = client.trainings.wait_all([made.id], timeout=NOT_GIVEN, poll_interval=NOT_GIVEN)
+    assert [t.id for t in ended] == [made.id]
+    assert [t.id for t in client.trainings.list(cursor=NOT_GIVEN)] == [made.id]
+    assert local_replicate.requests[0].json() == {"destination": "acme/tuned", "input": INPUT}
+
+
 def test_the_constructors_optional_arguments_take_not_given(
     monkeypatch: pytest.MonkeyPatch, local_replicate_server: LocalServer
 ) -> None:

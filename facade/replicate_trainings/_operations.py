@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Never, Unpack
 
-from replicate_trainings_api.request_shape import TrainingRequestParams
+from replicate_trainings_api.request_shape import NotGiven, TrainingRequestParams
 
 from . import _arguments, _options, errors
 from ._config import ClientConfig
 from ._effects import Program, relay
-from ._options import CallOptions, PollOptions, RequestOptions
+from ._options import CallOptions, PollOptions, RequestOptions, given_or
 from ._pipeline import Call, request, request_raw
 from ._polling import PollSchedule, Watchlist, poll, wait_deadline
 from ._raw import RawResponse
@@ -43,12 +43,12 @@ class TrainingCall(NamedTuple):
 
 def create(
     config: ClientConfig,
-    ref: str | None = None,
+    ref: str | NotGiven | None = None,
     *,
-    model: str | None = None,
-    version: str | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-    reconcile: bool = False,
+    model: str | NotGiven | None = None,
+    version: str | NotGiven | None = None,
+    extra_body: Mapping[str, Any] | NotGiven | None = None,
+    reconcile: bool | NotGiven = False,
     **params: Unpack[CreateParams],
 ) -> TrainingCall:
     """Start a training of `ref` ('owner/name:version', or model= and version=).
@@ -62,6 +62,8 @@ def create(
     from replicate_trainings_api.api.trainings import trainings_create  # noqa: PLC0415
     from replicate_trainings_api.models import TrainingRequestModel  # noqa: PLC0415
 
+    ref, model, version = given_or(ref, None), given_or(model, None), given_or(version, None)
+    extra_body, reconcile = given_or(extra_body, None), given_or(reconcile, False)
     owner, name, version_id = _arguments.model_version(ref, model, version)
     given: dict[str, object] = dict(params)
     options = {key: given.pop(key) for key in CallOptions.__optional_keys__ & given.keys()}
@@ -107,7 +109,7 @@ def cancel(config: ClientConfig, training_id: str, **options: Unpack[CallOptions
 
 
 def list_(
-    config: ClientConfig, *, cursor: str | None = None, **options: Unpack[CallOptions]
+    config: ClientConfig, *, cursor: str | NotGiven | None = None, **options: Unpack[CallOptions]
 ) -> Call:
     """Every training, newest first, fetched a page at a time as you iterate.
 
@@ -122,8 +124,8 @@ def watch(
     config: ClientConfig,
     training_or_id: Training | str,
     *,
-    timeout: float | None = None,
-    poll_interval: float | None = None,
+    timeout: float | NotGiven | None = None,
+    poll_interval: float | NotGiven | None = None,
     **options: Unpack[PollOptions],
 ) -> Program[Training, Training]:
     """Yield the training each time its status or logs change, until it is terminal;
@@ -142,8 +144,8 @@ def wait(
     config: ClientConfig,
     training_or_id: Training | str,
     *,
-    timeout: float | None = None,
-    poll_interval: float | None = None,
+    timeout: float | NotGiven | None = None,
+    poll_interval: float | NotGiven | None = None,
     **options: Unpack[PollOptions],
 ) -> Program[Never, Training]:
     """Poll until the training is terminal and return it; WaitTimeoutError after `timeout`.
@@ -161,8 +163,8 @@ def wait_all(
     config: ClientConfig,
     trainings_or_ids: Iterable[Training | str],
     *,
-    timeout: float | None = None,
-    poll_interval: float | None = None,
+    timeout: float | NotGiven | None = None,
+    poll_interval: float | NotGiven | None = None,
     **options: Unpack[PollOptions],
 ) -> Watchlist:
     """Poll until every training is terminal; return them in the order given.
@@ -179,8 +181,8 @@ def as_completed(
     config: ClientConfig,
     trainings_or_ids: Iterable[Training | str],
     *,
-    timeout: float | None = None,
-    poll_interval: float | None = None,
+    timeout: float | NotGiven | None = None,
+    poll_interval: float | NotGiven | None = None,
     **options: Unpack[PollOptions],
 ) -> Watchlist:
     """Yield each training once, as it ends (those already over first), watched as
@@ -222,6 +224,7 @@ def _first_page(config: ClientConfig, cursor: object) -> Call:
     from replicate_trainings_api.api.trainings import trainings_list  # noqa: PLC0415
     from replicate_trainings_api.types import UNSET  # noqa: PLC0415
 
+    cursor = given_or(cursor, None)
     checked = None if cursor is None else _arguments.cursor(cursor)
     kwargs = trainings_list.build_request_kwargs(cursor=UNSET if checked is None else checked)
     return Call.from_generated(config, "trainings.list", kwargs, idempotent=True)

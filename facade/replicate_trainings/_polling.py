@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Literal, NamedTuple, Never, overload
 
+from replicate_trainings_api.request_shape import NotGiven
+
 from . import _arguments, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
@@ -24,7 +26,7 @@ class PollSchedule(NamedTuple):
 
     @classmethod
     def from_interval(cls, poll_interval: object) -> PollSchedule:
-        if poll_interval is None:
+        if poll_interval is None or isinstance(poll_interval, NotGiven):
             return cls()
         return cls(fixed=_arguments.seconds("poll_interval", poll_interval))
 
@@ -53,7 +55,7 @@ class Watchlist(NamedTuple):
 
 def wait_deadline(config: ClientConfig, timeout: object) -> float | None:
     """The `config.clock.monotonic()` by which `wait()` gives up, or None for no limit."""
-    if timeout is None:
+    if timeout is None or isinstance(timeout, NotGiven):
         return None
     limit = _arguments.seconds("timeout", timeout, allow_zero=True, most=math.inf)
     return config.clock.monotonic() + limit
