@@ -44,6 +44,8 @@ SECTION = re.compile(
 )
 
 Entry = dict[str, Any]
+BOOKKEEPING = frozenset({"__module__", "__slots__", "__match_args__", "__annotations__"})
+"""Dunder attributes a class carries for Python's bookkeeping, not for its callers."""
 
 
 class CheckError(Exception):
@@ -82,6 +84,8 @@ def walk(obj: griffe.Object | griffe.Alias, path: str) -> Iterator[tuple[str, An
     members = target.all_members if target.kind is griffe.Kind.CLASS else target.members
     for name, member in sorted(members.items()):  # a class's inherited ones too
         if not member.is_public or (member.is_alias and member.kind is griffe.Kind.MODULE):
+            continue
+        if name in BOOKKEEPING:
             continue
         if target.kind is griffe.Kind.MODULE and member.is_alias and not member.is_exported:
             continue  # an import the module uses, not one it offers
