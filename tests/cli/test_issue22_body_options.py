@@ -87,6 +87,10 @@ def test_values_are_parsed_by_kind_and_only_those_given_are_sent(command: click.
         (["--steps", "1", "--limits", "[1]"], "'[1]' is not a JSON object"),
         (["--steps", "1", "--limits", "{"], "Invalid value for '--limits': '{' is not JSON"),
         (["--steps", "1", "--limits", '{"a": NaN}'], "is not JSON"),
+        (
+            ["--steps", "1", "--limits", '{"a":1e999}'],
+            """Invalid value for '--limits': '{"a":1e999}' has a number too large to send: 1e999""",
+        ),
     ],
 )
 def test_a_value_its_kind_refuses_is_a_usage_error_naming_the_option(

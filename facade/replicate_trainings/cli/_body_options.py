@@ -9,13 +9,14 @@ a field whose option would clash with one of `create`'s own is `--body-<field>`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import click
 from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS, BodyField
+
+from ._inputs import read_json
 
 __all__ = ["BODY_PREFIX", "OWN_FIELDS", "body_fields", "body_options", "body_values", "option_of"]
 
@@ -108,7 +109,8 @@ def _metavar(field: BodyField, kind: click.ParamType[Any]) -> str | None:
 
 
 class JSONValue(click.ParamType[Any]):
-    """A JSON value given as text; `object_only`: it must be a JSON object."""
+    """A JSON value given as text, read as `-i` reads one (`read_json`); `object_only`: it
+    must be a JSON object."""
 
     name = "json"
 
@@ -119,13 +121,9 @@ class JSONValue(click.ParamType[Any]):
         if not isinstance(value, str):
             return value
         try:
-            loaded = json.loads(value, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as exc:
-            self.fail(f"{value!r} is not JSON ({exc})", param, ctx)
+            loaded = read_json(value, repr(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
         if self.object_only and not isinstance(loaded, dict):
             self.fail(f"{value!r} is not a JSON object", param, ctx)
         return loaded
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")

@@ -26,7 +26,6 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import IO, Any, NoReturn
 
 import click
-from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS
 from replicate_trainings_api.types import path_segment
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -492,7 +491,7 @@ def create(
         raise click.UsageError(f"-i and --input-string both set {both[0]!r}: give it once")
     training_input.update(strings)
     try:
-        event_list = parse_events(events, _event_choices())
+        event_list = parse_events(events)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--events'") from None
     if event_list is not None and webhook is None:
@@ -535,13 +534,6 @@ def create(
         )
 
     session.run(job)
-
-
-def _event_choices() -> tuple[str, ...]:
-    """The webhook events the spec names."""
-    return next(
-        (f.choices for f in TRAINING_REQUEST_FIELDS if f.name == "webhook_events_filter"), ()
-    )
 
 
 def _body_option_names() -> dict[str, str]:

@@ -8,7 +8,16 @@ import math
 from collections.abc import Iterable
 from typing import IO, Any
 
-__all__ = ["INPUT_FILE_LIMIT", "parse_events", "parse_pairs", "parse_value", "read_input_file"]
+from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS
+
+__all__ = [
+    "INPUT_FILE_LIMIT",
+    "parse_events",
+    "parse_pairs",
+    "parse_value",
+    "read_input_file",
+    "read_json",
+]
 
 INPUT_FILE_LIMIT = 16 * 1024 * 1024
 """The largest `--input-file` read, in bytes (the client's default answer size limit)."""
@@ -25,7 +34,7 @@ def read_input_file(file: IO[bytes], limit: int = INPUT_FILE_LIMIT) -> dict[str,
     data = file.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"{name} is larger than {limit // (1024 * 1024)} MiB")
-    loaded = _json(data, name)
+    loaded = read_json(data, name)
     if not isinstance(loaded, dict):
         raise ValueError(f"{name} must hold a JSON object, not {type(loaded).__name__}")
     return loaded
@@ -61,7 +70,7 @@ def parse_value(text: str, key: str = "the value") -> Any:
     JSON nested deeper than Python can read is refused (ValueError), not sent as text.
     """
     try:
-        return _json(text, key)
+        return read_json(text, key)
     except _NotJSON as exc:
         if text.lstrip().startswith(JSON_OPENERS):
             raise ValueError(
@@ -78,7 +87,14 @@ def _short(text: str, most: int = 40) -> str:
     return text if len(text) <= most else text[:most] + "..."
 
 
-def _json(data: str | bytes, name: str) -> Any:
+def read_json(data: str | bytes, name: str) -> Any:
+    """The JSON in `data`: the command line's one JSON reader (`-i`, `--input-file`, the
+    spec's JSON options).
+
+    ValueError starting with `name` for text that is not JSON (NaN and Infinity included),
+    a number too large for a float (`1e999`, which would be sent as infinity), or nesting
+    deeper than Python can read.
+    """
     try:
         return json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except RecursionError:
@@ -104,16 +120,21 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_events(values: Iterable[str], known: Iterable[str] = ()) -> list[str] | None:
+WEBHOOK_EVENTS: tuple[str, ...] = next(
+    (f.choices for f in TRAINING_REQUEST_FIELDS if f.name == "webhook_events_filter"), ()
+)
+"""The webhook events the spec names (its `webhook_events_filter` field's choices)."""
+
+
+def parse_events(values: Iterable[str]) -> list[str] | None:
     """`--events start,completed` (the option may repeat) as a list; None when not given.
 
-    ValueError naming the `known` events (when given) for any other.
+    ValueError naming the spec's `WEBHOOK_EVENTS` for any other event.
     """
     events = [event.strip() for value in values for event in value.split(",") if event.strip()]
-    choices = list(known)
     for event in events:
-        if choices and event not in choices:
+        if WEBHOOK_EVENTS and event not in WEBHOOK_EVENTS:
             raise ValueError(
-                f"unknown event {_short(event)!r}; expected some of {', '.join(choices)}"
+                f"unknown event {_short(event)!r}; expected some of {', '.join(WEBHOOK_EVENTS)}"
             )
     return events or None
