@@ -47,8 +47,6 @@ from scripts.upstream import (  # noqa: E402
 OURS = ROOT / "openapi.yaml"
 OVERLAY = ROOT / "openapi-overlay.yaml"
 RECORDED = ROOT / "upstream" / "replicate-openapi.json"
-if str(ROOT) not in sys.path:  # run as a script: make `scripts` importable
-    sys.path.insert(0, str(ROOT))
 PATH_ITEM_KEYS = frozenset({"parameters", "summary", "description", "servers"})
 SCHEMA_REF = "#/components/schemas/"
 

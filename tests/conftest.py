@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from replicate_trainings import AsyncClient, Client
 from replicate_trainings.testing import LocalServer
+from replicate_trainings.training import FieldWarnings
 
 from tests.clients import FAST_RETRIES
 
@@ -18,6 +19,13 @@ pytest_plugins = ["replicate_trainings.testing.pytest_plugin"]
 def anyio_backend() -> str:
     """Async tests run on asyncio (the backend AsyncClient supports)."""
     return "asyncio"
+
+
+@pytest.fixture
+def unlimited_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh warning budget for a test (the package's own is shared and rate-limited), for
+    a module that counts field warnings: `pytestmark = pytest.mark.usefixtures(...)`."""
+    monkeypatch.setattr("replicate_trainings.training.report", FieldWarnings(burst=1_000))
 
 
 @pytest.fixture

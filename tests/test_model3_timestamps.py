@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from replicate_trainings import Client, Training
-from replicate_trainings.training import FieldWarnings
 from replicate_trainings_api.training_shape import TRAINING_FIELDS
 
 from tests import payloads
@@ -24,10 +23,7 @@ from tests.rawserver import Canned, raw_server, response
 
 DATETIME_FIELDS = [spec.name for spec in TRAINING_FIELDS if spec.kind == "datetime"]
 
-
-@pytest.fixture(autouse=True)
-def unlimited_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("replicate_trainings.training.report", FieldWarnings(burst=1_000))
+pytestmark = pytest.mark.usefixtures("unlimited_warnings")
 
 
 def warned_fields(caplog: pytest.LogCaptureFixture) -> list[str]:

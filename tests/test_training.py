@@ -32,11 +32,7 @@ from tests import payloads
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def unlimited_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fresh warning budget for each test (the package's own is shared and rate-limited)."""
-    monkeypatch.setattr("replicate_trainings.training.report", FieldWarnings(burst=1_000))
+pytestmark = pytest.mark.usefixtures("unlimited_warnings")
 
 
 def test_parses_a_succeeded_training() -> None:
