@@ -37,7 +37,15 @@ BAD_CALLS: list[tuple[str, type[Exception], str, Callable[[Client], object]]] = 
     ("int id", TypeError, "training_id", lambda c: c.trainings.get(5)),  # type: ignore[arg-type]
     ("no ref", TypeError, "ref=", lambda c: c.trainings.create(**GOOD)),
     ("ref without version", ValueError, "ref", lambda c: c.trainings.create("o/m", **GOOD)),
-    ("model not owner/name", ValueError, "model", lambda c: c.trainings.create("om:v", **GOOD)),
+    # a bad part of ref names ref, the argument given, not the part it was split into
+    ("ref's model not owner/name", ValueError, "ref", lambda c: c.trainings.create("om:v", **GOOD)),
+    ("ref's version", ValueError, "ref", lambda c: c.trainings.create("o/m:../x", **GOOD)),
+    (
+        "model not owner/name",
+        ValueError,
+        "model",
+        lambda c: c.trainings.create(model="om", version="v", **GOOD),
+    ),
     (
         "ref and model",
         TypeError,

@@ -12,10 +12,6 @@ from urllib.parse import urlsplit
 import httpx
 from replicate_trainings_api.request_shape import TRAINING_REQUEST_FIELDS, BodyField, NotGiven
 
-# A name segment or id: starts with a letter or digit, then letters, digits, '.', '_', '-'.
-# That rules out empty strings, '.', '..', '/', '?', '#', '%' and spaces: no id can
-# reach another endpoint, whatever quoting happens later.
-
 
 def identifier(name: str, value: object) -> str:
     """A training id or version id: one safe path segment, by the generated client's rule
@@ -52,9 +48,14 @@ def model_version(ref: object, model: object, version: object) -> tuple[str, str
         if not isinstance(ref, str):
             raise TypeError(f"ref must be a string 'owner/name:version', not {type(ref).__name__}")
         model, colon, version = ref.partition(":")
-        if not colon:
-            raise ValueError(f"ref must be 'owner/name:version', got {ref!r}")
-    elif model is None or version is None:
+        try:
+            if not colon:
+                raise ValueError(ref)
+            owner, name = model_name("model", model)
+            return owner, name, identifier("version", version)
+        except ValueError:  # name the argument given, not the parts it was split into
+            raise ValueError(f"ref must be 'owner/name:version', got {ref!r}") from None
+    if model is None or version is None:
         raise TypeError("create() needs ref='owner/name:version', or both model= and version=")
     owner, name = model_name("model", model)
     return owner, name, identifier("version", version)
@@ -133,7 +134,7 @@ def webhook_url(value: object) -> str:
         parts = None
     if parts is None or not host or parts.port == 0:
         raise ValueError(f"webhook must be an absolute https URL, got {value!r}")
-    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+    if parts.scheme == "https" or (parts.scheme == "http" and local_host(host)):
         return value
     raise ValueError(f"webhook must be an https URL, got {value!r}")
 
@@ -161,13 +162,83 @@ def webhook_events(value: object, webhook: str | None) -> list[str]:
     return list(dict.fromkeys(str(event) for event in events))
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+def local_host(host: str) -> bool:
+    """A host plain HTTP may go to: this machine (a loopback address, `localhost`,
+    `*.localhost`), or a `*.test` name, which no DNS resolves."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith((".localhost", ".test")):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def count(name: str, value: object, *, least: int = 0) -> int:
+    """A whole number (not a bool), `least` or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < least:
+        raise ValueError(f"{name} must be {least} or more, got {value}")
+    return value
+
+
+def rate(name: str, value: object) -> float:
+    """A number above zero and finite (a rate, per minute)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    if not 0 < value < math.inf:
+        raise ValueError(f"{name} must be above 0 and finite, got {value!r}")
+    return float(value)
+
+
+def flag(name: str, value: object) -> bool:
+    """True or False, nothing that merely reads as one."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+    return value
+
+
+def token(value: object) -> str:
+    """The API token: given, printable ASCII without spaces; surrounding blanks dropped."""
+    if value is None:
+        raise ValueError(
+            "no Replicate API token: pass Client(token=...) or set REPLICATE_API_TOKEN"
+        )
+    if not isinstance(value, str):
+        raise TypeError(f"token must be a string, not {type(value).__name__}")
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("the Replicate API token is empty: pass token= or set REPLICATE_API_TOKEN")
+    if not stripped.isascii() or not stripped.isprintable() or " " in stripped:
+        raise ValueError("the Replicate API token has characters a token cannot have")
+    return stripped
+
+
+def base_url(value: object, allow_insecure_http: object) -> httpx.URL:
+    """The API's base URL, parsed once: absolute http(s), no query or fragment. Plain HTTP
+    only to a local host (`local_host`) unless `allow_insecure_http`: the token would
+    cross the network in clear text."""
+    insecure = flag("allow_insecure_http", allow_insecure_http)
+    if not isinstance(value, str | httpx.URL):
+        raise TypeError(f"base_url must be a URL string, not {type(value).__name__}")
+    try:
+        url = httpx.URL(str(value).rstrip("/"))
+        host = url.host  # decoded lazily: a bad IDNA label fails only here
+    except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError (IDNA) is a ValueError
+        raise ValueError(f"base_url is not a valid URL: {str(value)!r} ({exc})") from None
+    if url.scheme not in ("http", "https") or not host:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {str(value)!r}")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"base_url has port {url.port}, outside 1-65535")
+    if "?" in str(value) or "#" in str(value):
+        raise ValueError(f"base_url must not have a query or fragment, got {str(value)!r}")
+    if url.scheme == "http" and not insecure and not local_host(host):
+        raise ValueError(
+            f"base_url {str(url)!r} is plain HTTP to another machine: the token would "
+            "cross the network in clear text. Use https://, or pass allow_insecure_http=True"
+        )
+    return url
 
 
 # RFC 9110 field names (tokens), and field values as h11 sends them: visible ASCII runs

@@ -14,6 +14,8 @@ import dataclasses
 import math
 import threading
 
+from . import _arguments
+
 CREATE = "create"
 OTHER = "other"
 SLACK = 1e-6
@@ -43,17 +45,9 @@ class RateBudget:
 
     def __post_init__(self) -> None:
         for name in ("create_per_minute", "other_per_minute"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-            if not 0 < value < math.inf:
-                raise ValueError(f"{name} must be above 0 and finite, got {value!r}")
+            _arguments.rate(name, getattr(self, name))
         for name in ("create_burst", "other_burst"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-            if value < 1:
-                raise ValueError(f"{name} must be 1 or more, got {value}")
+            _arguments.count(name, getattr(self, name), least=1)
 
 
 class _Pace:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import random
 import sys
@@ -54,16 +53,9 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise TypeError(f"max_retries must be an int, not {type(self.max_retries).__name__}")
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
+        _arguments.count("max_retries", self.max_retries)
         for name in ("initial_delay", "max_delay", "max_retry_after"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"{name} must be seconds, not {type(value).__name__}")
-            if not 0 <= value <= 3600:
-                raise ValueError(f"{name} must be between 0 and 3600 seconds, got {value!r}")
+            _arguments.seconds(name, getattr(self, name), allow_zero=True, most=3600)
 
     def delay(
         self,
@@ -124,18 +116,20 @@ class ClientConfig:
         *,
         allow_insecure_http: object = False,
     ) -> ClientConfig:
-        url = _base_url(
+        url = _arguments.base_url(
             base_url
             if base_url is not None
-            else os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL
+            else os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL,
+            allow_insecure_http,
         )
-        _check_plain_http(url, allow_insecure_http)
         return cls(
             base_url=url,
-            token=_token(token if token is not None else os.environ.get("REPLICATE_API_TOKEN")),
+            token=_arguments.token(
+                token if token is not None else os.environ.get("REPLICATE_API_TOKEN")
+            ),
             timeout=_arguments.timeout("timeout", timeout),
             retry=_retry(max_retries),
-            max_response_bytes=_max_response_bytes(max_response_bytes),
+            max_response_bytes=_arguments.count("max_response_bytes", max_response_bytes, least=1),
         )
 
     def with_options(
@@ -150,7 +144,7 @@ class ClientConfig:
             retry=_retry(max_retries),
             max_response_bytes=self.max_response_bytes
             if max_response_bytes is None
-            else _max_response_bytes(max_response_bytes),
+            else _arguments.count("max_response_bytes", max_response_bytes, least=1),
         )
 
     def with_defaults(
@@ -212,74 +206,9 @@ class ClientConfig:
         return str(self.base_url) + path
 
 
-def _token(value: object) -> str:
-    if value is None:
-        raise ValueError(
-            "no Replicate API token: pass Client(token=...) or set REPLICATE_API_TOKEN"
-        )
-    if not isinstance(value, str):
-        raise TypeError(f"token must be a string, not {type(value).__name__}")
-    token = value.strip()
-    if not token:
-        raise ValueError("the Replicate API token is empty: pass token= or set REPLICATE_API_TOKEN")
-    if not token.isascii() or not token.isprintable() or " " in token:
-        raise ValueError("the Replicate API token has characters a token cannot have")
-    return token
-
-
-def _base_url(value: object) -> httpx.URL:
-    if not isinstance(value, str | httpx.URL):
-        raise TypeError(f"base_url must be a URL string, not {type(value).__name__}")
-    try:
-        url = httpx.URL(str(value).rstrip("/"))
-        host = url.host  # decoded lazily: a bad IDNA label fails only here
-    except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError (IDNA) is a ValueError
-        raise ValueError(f"base_url is not a valid URL: {str(value)!r} ({exc})") from None
-    if url.scheme not in ("http", "https") or not host:
-        raise ValueError(f"base_url must be an absolute http(s) URL, got {str(value)!r}")
-    if url.port is not None and not 0 < url.port < 65536:
-        raise ValueError(f"base_url has port {url.port}, outside 1-65535")
-    if "?" in str(value) or "#" in str(value):
-        raise ValueError(f"base_url must not have a query or fragment, got {str(value)!r}")
-    return url
-
-
-def _check_plain_http(url: httpx.URL, allowed: object) -> None:
-    """Refuse to send the token in clear text over a network: an http:// base URL must be
-    on this machine (a loopback address, `localhost`, `*.localhost`) or a `*.test` name,
-    which no DNS resolves, unless the caller passes allow_insecure_http=True."""
-    if not isinstance(allowed, bool):
-        raise TypeError(f"allow_insecure_http must be a bool, not {type(allowed).__name__}")
-    if url.scheme != "http" or allowed or local_host(url.host):
-        return
-    raise ValueError(
-        f"base_url {str(url)!r} is plain HTTP to another machine: the token would cross the "
-        "network in clear text. Use https://, or pass allow_insecure_http=True"
-    )
-
-
-def local_host(host: str) -> bool:
-    """A host that plain HTTP may carry the token to: this machine, or a reserved test name."""
-    name = host.lower().rstrip(".")
-    if name == "localhost" or name.endswith((".localhost", ".test")):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def _retry(value: object) -> RetryPolicy:
     if isinstance(value, RetryPolicy):
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"max_retries must be an int or a RetryPolicy, not {type(value).__name__}")
     return RetryPolicy(max_retries=value)
-
-
-def _max_response_bytes(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"max_response_bytes must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"max_response_bytes must be 1 or more, got {value}")
-    return value

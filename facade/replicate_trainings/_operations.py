@@ -69,8 +69,7 @@ def create(
     options = {key: given.pop(key) for key in CallOptions.__optional_keys__ & given.keys()}
     body = _arguments.request_body("create", given)
     body.update(_arguments.extra_body(extra_body))
-    if not isinstance(reconcile, bool):
-        raise TypeError(f"reconcile must be True or False, not {type(reconcile).__name__}")
+    _arguments.flag("reconcile", reconcile)
     kwargs = trainings_create.build_request_kwargs(
         owner, name, version_id, body=TrainingRequestModel.from_dict(body)
     )

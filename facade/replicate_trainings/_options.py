@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
-from typing import Final, NamedTuple, TypeAlias, TypedDict, TypeVar
+from typing import Final, NamedTuple, TypedDict, TypeVar
 
 import httpx
 from replicate_trainings_api.request_shape import NOT_GIVEN, NotGiven
@@ -108,9 +108,3 @@ def _request_options(
         if timeout_name in given
         else None,
     )
-
-
-TimeoutOption: TypeAlias = float | httpx.Timeout | NotGiven | None
-"""A `timeout=` argument: seconds, an httpx.Timeout, None for no limit, or NOT_GIVEN."""
-Headers: TypeAlias = Mapping[str, str]
-Query: TypeAlias = Mapping[str, str | int]

@@ -22,10 +22,10 @@ from ._effects import UNDECODABLE, Program, Send, Sleep
 from ._log_fields import LogFields
 from ._options import NO_OPTIONS, RequestOptions
 from ._raw import RawResponse
-from ._server_text import scrub, shown
+from ._server_text import quoted, scrub, shown
 from ._transport import NOT_SENT
 
-__all__ = ["Call", "answer", "request", "request_raw", "scrub", "status_error"]
+__all__ = ["Call", "request", "request_raw"]
 
 _T = TypeVar("_T")
 
@@ -224,7 +224,7 @@ def _unreadable(
     _log(config, call, outcome, status=None, retries=retries, started=started)
     message = (
         f"the answer to {call.method} {_path(call)} is unreadable: "
-        f"{_server(str(error), config.token)}"
+        f"{quoted(str(error), config.token)}"
     )
     if not call.idempotent:
         message += "." + MAY_HAVE_ACTED
@@ -291,19 +291,19 @@ def parse_body(response: httpx.Response, parse: Callable[[Any], _T], call: Call,
     """The success answer's JSON through `parse`; anything unreadable is a ResponseParseError."""
     data = _NOT_JSON if UNDECODABLE in response.extensions else _json(response)
     if UNDECODABLE in response.extensions:
-        reason = f"its body cannot be decoded: {_server(response.extensions[UNDECODABLE], token)}"
+        reason = f"its body cannot be decoded: {quoted(response.extensions[UNDECODABLE], token)}"
     elif data is _NOT_JSON:
         reason = f"not JSON: {_snippet(response, token)}"
     else:
         try:
             parsed = parse(data)
         except errors.ResponseParseError as exc:
-            reason = _server(str(exc), token)
+            reason = quoted(str(exc), token)
         else:
             answered = getattr(parsed, "id", call.subject)
             if call.subject is None or answered == call.subject:
                 return parsed
-            reason = f"it is about training '{_server(str(answered), token)}', not {call.subject!r}"
+            reason = f"it is about training '{quoted(str(answered), token)}', not {call.subject!r}"
     message = (
         f"{response.status_code} answer to {call.method} {_path(call)} is unreadable: {reason}"
     )
@@ -349,7 +349,7 @@ def status_error(response: httpx.Response, call: Call, token: str) -> errors.API
             body = response.content.decode("utf-8", "replace")
     reason = shown(title) if title else _reason(status)
     if undecodable is not None:
-        explanation = f"(a body that cannot be decoded: {_server(undecodable, token)})"
+        explanation = f"(a body that cannot be decoded: {quoted(undecodable, token)})"
     elif detail:
         explanation = shown(detail)
     else:
@@ -387,7 +387,7 @@ def connection_error(error: httpx.HTTPError, call: Call, token: str) -> errors.A
     )
     message = f"{call.method} {_path(call)} got no answer: {type(error).__name__}"
     if str(error):
-        message += f": {_server(str(error), token)}"
+        message += f": {quoted(str(error), token)}"
     acted = not call.idempotent and not should_retry_error(error, idempotent=False)
     if acted:
         message += "." + MAY_HAVE_ACTED
@@ -445,11 +445,6 @@ def _reason(status: int) -> str:
 def _text(value: object, token: str) -> str | None:
     """A problem-details field as the error keeps it: whole, but scrubbed."""
     return scrub(value, token) if isinstance(value, str) and value else None
-
-
-def _server(text: str, token: str) -> str:
-    """Server text for a message: scrubbed, then one bounded line (`_server_text`)."""
-    return shown(scrub(text, token))
 
 
 def _snippet(response: httpx.Response, token: str) -> str:

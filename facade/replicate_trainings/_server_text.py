@@ -2,8 +2,8 @@
 
 A server can put anything in a title, a detail, an id or a status line: a credential
 echoed back, line breaks that forge log lines, escape sequences that drive a terminal,
-a megabyte of text. `scrub` takes out credentials; `shown` makes text one bounded line.
-Scrub first, then cut: a token cut in two would no longer be found.
+a megabyte of text. `scrub` takes out credentials; `shown` makes text one bounded line;
+`quoted` does both, scrub first, then cut: a token cut in two would no longer be found.
 """
 
 from __future__ import annotations
@@ -53,3 +53,8 @@ def shown(text: str, limit: int = LIMIT) -> str:
             return "".join(parts) + f"…[+{len(text) - used} chars]"
         parts.append(part)
     return "".join(parts)
+
+
+def quoted(text: str, token: str) -> str:
+    """Server text for a message: scrubbed of credentials, then one bounded line."""
+    return shown(scrub(text, token))

@@ -27,7 +27,7 @@ import httpx
 
 from ._effects import Emit, Program, stream_async, stream_sync
 from ._pipeline import Call, request
-from ._server_text import scrub, shown
+from ._server_text import quoted
 from .errors import ResponseParseError
 from .training import Training
 
@@ -121,14 +121,14 @@ def walk(
         if url is None or refusal is not None:
             raise ResponseParseError(
                 f"refusing to follow page {number}'s next link "
-                f"{_excerpt(page.next_url, config.token)}: {refusal} "
+                f"{quoted(page.next_url, config.token)}: {refusal} "
                 f"(the token is only sent to {config.base_url})"
             )
         earlier = seen.add(url, number + 1)
         if earlier is not None:
             raise ResponseParseError(
                 f"the listing loops: page {number}'s next link "
-                f"{_excerpt(page.next_url, config.token)} leads back to page {earlier}, "
+                f"{quoted(page.next_url, config.token)} leads back to page {earlier}, "
                 "already fetched"
             )
         number += 1
@@ -243,20 +243,15 @@ def _resume_message(page: Page, bad: _BadItem, number: int, call: Call, token: s
     resume = (
         "it was the last page, so nothing follows"
         if page.next_url is None
-        else f"resume after this page with list(cursor='{_excerpt(page.next_cursor or '', token)}')"
+        else f"resume after this page with list(cursor='{quoted(page.next_cursor or '', token)}')"
     )
     rest = f" (skipping the {_items(bad.after)} after it on this page)" if bad.after else ""
     return (
-        f"item {bad.position} of page {number} of the listing (GET {_excerpt(path, token)}) is "
-        f"not a training: {_excerpt(bad.reason, token)}. The {_items(bad.position)} before it "
+        f"item {bad.position} of page {number} of the listing (GET {quoted(path, token)}) is "
+        f"not a training: {quoted(bad.reason, token)}. The {_items(bad.position)} before it "
         "were handed out; "
         f"{resume}{rest}"
     )
-
-
-def _excerpt(text: str, token: str) -> str:
-    """Server text (a link, a cursor, a reason) for a message: scrubbed, one bounded line."""
-    return shown(scrub(text, token))
 
 
 def _items(count: int) -> str:
