@@ -62,7 +62,7 @@ def test_a_failing_driver_closes_its_program() -> None:
 
     def one_get() -> Program[Never, None]:
         try:
-            yield Send("GET", "http://127.0.0.1:9/", {}, None, None, httpx.Timeout(1.0))
+            yield Send("GET", httpx.URL("http://127.0.0.1:9/"), {}, None, httpx.Timeout(1.0))
         finally:
             closed.append("closed")
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 from replicate_trainings import (
     APIConnectionError,
@@ -255,7 +256,9 @@ def test_a_candidate_is_matched_on_every_field_and_skipped_without_a_creation_ti
 
     from tests import payloads
 
-    listing = Call("trainings.list", "GET", "http://127.0.0.1/v1/trainings", idempotent=True)
+    listing = Call(
+        "trainings.list", "GET", httpx.URL("http://127.0.0.1/v1/trainings"), idempotent=True
+    )
 
     def Wanted(model: str, version: str, input: object, destination: str | None) -> Made:
         return Made(model, version, input, destination, listing)

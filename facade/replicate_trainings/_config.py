@@ -6,6 +6,7 @@ import dataclasses
 import os
 import random
 import sys
+from collections.abc import Mapping
 
 import httpx
 
@@ -201,9 +202,11 @@ class ClientConfig:
         the environment: for https only, as a proxy of a plain-HTTP URL reads the token."""
         return self.base_url.scheme == "https"
 
-    def url(self, path: str) -> str:
-        """The absolute URL of an API path such as '/trainings'."""
-        return str(self.base_url) + path
+    def url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
+        """The absolute URL of an API path such as '/trainings' (with its query), parsed
+        once: every later step (options, sending, logging, pages) works on this value."""
+        url = httpx.URL(str(self.base_url) + path)
+        return url.copy_merge_params(params) if params else url
 
 
 def _retry(value: object) -> RetryPolicy:

@@ -54,9 +54,8 @@ class Send:
     """
 
     method: str
-    url: str
+    url: httpx.URL
     headers: dict[str, str] = dataclasses.field(repr=False)
-    params: dict[str, str] | None
     content: bytes | None = dataclasses.field(repr=False)
     timeout: httpx.Timeout
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -67,7 +66,6 @@ class Send:
             self.method,
             self.url,
             headers=self.headers,
-            params=self.params,
             content=self.content,
             timeout=_transport.finite(self.timeout),
         )

@@ -53,9 +53,9 @@ class Call:
 
     operation: str
     method: str
-    url: str
+    url: httpx.URL
+    """Absolute, its query included; parsed once, when the call is made."""
     idempotent: bool
-    params: dict[str, str] | None = None
     body: bytes | None = dataclasses.field(default=None, repr=False)
     options: RequestOptions = NO_OPTIONS
     """The caller's per-call options, added to every request of the call (each page too)."""
@@ -80,9 +80,8 @@ class Call:
         return cls(
             operation=operation,
             method=kwargs["method"].upper(),
-            url=config.url(kwargs["url"]),
+            url=config.url(kwargs["url"], kwargs.get("params")),
             idempotent=idempotent,
-            params=kwargs.get("params") or None,
             body=None if body is None else json.dumps(body, separators=(",", ":")).encode(),
             subject=subject,
         )
@@ -127,7 +126,6 @@ def answer(
             call.method,
             call.url,
             headers,
-            call.params,
             call.body,
             config.timeout,
             config.max_response_bytes,
@@ -255,19 +253,17 @@ def _with_options(send: Send, options: RequestOptions) -> Send:
     """
     if not options.headers and not options.query and options.timeout is None:
         return send
-    headers, url, params = send.headers, send.url, send.params
+    headers, url = send.headers, send.url
     if options.headers:
         replaced = {name.lower() for name in options.headers}
         headers = {k: v for k, v in headers.items() if k.lower() not in replaced}
         headers.update(options.headers)
     if options.query:
-        url = str(httpx.URL(url).copy_merge_params({**(params or {}), **options.query}))
-        params = None
+        url = url.copy_merge_params(options.query)
     return dataclasses.replace(
         send,
         url=url,
         headers=headers,
-        params=params,
         timeout=send.timeout if options.timeout is None else options.timeout,
     )
 
@@ -407,7 +403,7 @@ def _log(
     """One DEBUG record per attempt, its facts also as fields of the record (`extra`)."""
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    path = httpx.URL(call.url).raw_path.partition(b"?")[0].decode("ascii")  # no cursor
+    path = call.url.raw_path.partition(b"?")[0].decode("ascii")  # no cursor
     elapsed_ms = (config.clock.monotonic() - started) * 1000
     then = "" if retry_in is None else f", retrying in {retry_in:.3g} s"
     logger.debug(
@@ -432,7 +428,7 @@ def _log(
 
 
 def _path(call: Call) -> str:
-    return httpx.URL(call.url).path
+    return call.url.path
 
 
 def _reason(status: int) -> str:

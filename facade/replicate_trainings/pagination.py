@@ -109,7 +109,7 @@ def walk(
     call = first
     seen = _SeenPages()
     number = 1
-    seen.add(_sent_url(call), number)
+    seen.add(call.url, number)
     while True:
         page, bad = yield from request(config, call, _read_page, deadline=deadline)
         yield Emit(page)
@@ -132,7 +132,7 @@ def walk(
                 "already fetched"
             )
         number += 1
-        call = Call(call.operation, "GET", page.next_url, idempotent=True, options=call.options)
+        call = Call(call.operation, "GET", url, idempotent=True, options=call.options)
 
 
 class Pager:
@@ -234,12 +234,8 @@ class _SeenPages:
         return None
 
 
-def _sent_url(call: Call) -> httpx.URL:
-    return httpx.URL(call.url, params=call.params)
-
-
 def _resume_message(page: Page, bad: _BadItem, number: int, call: Call, token: str) -> str:
-    path = _sent_url(call).raw_path.decode("ascii")
+    path = call.url.raw_path.decode("ascii")
     resume = (
         "it was the last page, so nothing follows"
         if page.next_url is None
