@@ -10,7 +10,11 @@ own throttle, and show the budget keeps a client under it where none meets 429s.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 
 import httpx
@@ -365,3 +369,48 @@ def test_a_hold_voids_the_slots_reserved_before_it_and_paces_what_follows() -> N
     assert budget.reserve(OTHER, 0.0) == (11.0, 1)  # after the hold: the pace, no burst
     assert budget.reserve(CREATE, 0.0) == (10.0, 1)  # creates hold too
     assert budget.reserve(OTHER, 12.0) == (0.0, 1)
+
+
+def test_a_request_that_would_give_up_first_spends_no_slot() -> None:
+    budget = Budget(RateBudget(other_per_minute=60, other_burst=1))  # a slot a second
+    assert budget.reserve(OTHER, 0.0)[0] == 0.0  # the burst's one slot
+    pause, _ = budget.reserve(OTHER, 0.0, latest=0.5)  # its slot (1 s) is past its deadline
+    assert pause == pytest.approx(1.0)
+    assert budget.reserve(OTHER, 0.0)[0] == pytest.approx(1.0)  # so the next gets that slot
+    assert budget.reserve(OTHER, 0.0)[0] == pytest.approx(2.0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_a_forked_child_is_not_locked_out_by_a_parent_thread() -> None:
+    budget = Budget(RateBudget())
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with budget._lock:
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold_the_lock)
+    thread.start()
+    holding.wait(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork in a threaded process
+        pid = os.fork()
+    if pid == 0:  # the child: its copy of the lock is held by a thread it does not have
+        budget.reserve(OTHER, 0.0)
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                assert os.waitstatus_to_exitcode(status) == 0
+                break
+            time.sleep(0.01)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the child hung on the budget's lock")
+    finally:
+        release.set()
+        thread.join()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import threading
+import weakref
 
 from . import _arguments
 
@@ -61,11 +63,13 @@ class _Pace:
         self._tolerance = (burst - 1) * self._interval  # how far ahead a burst may run
         self._next: float | None = None  # the slot after the last one reserved
 
-    def reserve(self, now: float) -> float:
-        """Seconds from `now` until this request's slot; the slot is taken."""
+    def reserve(self, now: float, latest: float) -> float:
+        """Seconds from `now` until this request's slot; the slot is taken unless it
+        falls after `latest` (a request that would give up first spends none)."""
         due = now if self._next is None else max(self._next, now)
         at = max(now, due - self._tolerance)
-        self._next = due + self._interval
+        if at <= latest:
+            self._next = due + self._interval
         return at - now
 
     def empty_at(self, when: float) -> None:
@@ -80,6 +84,7 @@ class Budget:
     def __init__(self, limits: RateBudget) -> None:
         self.limits = limits
         self._lock = threading.Lock()
+        _LIVE.add(self)
         self._paces = {
             CREATE: _Pace(limits.create_per_minute, limits.create_burst),
             OTHER: _Pace(limits.other_per_minute, limits.other_burst),
@@ -87,12 +92,15 @@ class Budget:
         self._held_until = -math.inf
         self._holds = 0
 
-    def reserve(self, kind: str, now: float) -> tuple[float, int]:
+    def reserve(self, kind: str, now: float, latest: float = math.inf) -> tuple[float, int]:
         """Seconds until a request of `kind` (`CREATE` or `OTHER`) may go (its slot is
-        taken), and the number of holds so far: if `holds` has moved by the end of the
-        wait, the server said to slow down meanwhile, and the request reserves again."""
+        taken, unless it falls after `latest`), and the number of holds so far: if `holds`
+        has moved by the end of the wait, the server said to slow down meanwhile, and the
+        request reserves again."""
         with self._lock:
-            wait = max(self._paces[kind].reserve(now), self._held_until - now)
+            if self._held_until > latest:
+                return self._held_until - now, self._holds
+            wait = max(self._paces[kind].reserve(now, latest), self._held_until - now)
             return (wait if wait > SLACK else 0.0), self._holds
 
     @property
@@ -112,3 +120,16 @@ class Budget:
 
     def __repr__(self) -> str:
         return f"Budget({self.limits!r})"
+
+
+_LIVE: weakref.WeakSet[Budget] = weakref.WeakSet()
+"""Every budget alive, so that a forked child gets fresh locks: one held by another of
+the parent's threads at the fork would otherwise never be released in the child."""
+
+
+def _unlock_after_fork() -> None:
+    for budget in _LIVE:
+        budget._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_unlock_after_fork)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Never, TypeVar
@@ -196,7 +197,8 @@ def _paced(config: ClientConfig, call: Call, deadline: float | None) -> Program[
     kind = CREATE if call.operation == "trainings.create" else OTHER
     while True:
         now = config.clock.monotonic()
-        pause, holds = budget.reserve(kind, now)
+        latest = math.inf if deadline is None else deadline
+        pause, holds = budget.reserve(kind, now, latest)
         if pause <= 0:
             return
         if deadline is not None and now + pause > deadline:
