@@ -24,9 +24,9 @@ from typing import Literal, Never, overload
 
 from . import errors
 from ._config import ClientConfig
-from ._effects import Emit, Program, Sleep, relay
+from ._effects import Emit, Program, relay
 from ._pipeline import request
-from ._polling import Watchlist
+from ._polling import Watchlist, until_next_poll
 from .pagination import Page, walk
 from .training import Training
 
@@ -73,12 +73,8 @@ def watch_all(
             failure = exc
         if not watch.pending:
             break
-        now = config.clock.monotonic()
-        if deadline is not None and now >= deadline:
-            raise watch.timed_out() from failure
-        pause = max(0.0, next(delays) - (now - started))
-        yield Sleep(pause if deadline is None else min(pause, deadline - now), config.clock)
-        if deadline is not None and config.clock.monotonic() >= deadline:
+        delay = max(0.0, next(delays) - (config.clock.monotonic() - started))
+        if not (yield from until_next_poll(config, delay, deadline)):
             raise watch.timed_out() from failure
     return [watch.ended[training_id] for training_id in watchlist.order]
 

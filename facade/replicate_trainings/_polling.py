@@ -12,6 +12,7 @@ from . import _arguments, errors
 from ._config import ClientConfig
 from ._effects import Emit, Program, Sleep
 from ._pipeline import Call, request
+from ._server_text import shown
 from .training import Training
 
 
@@ -110,16 +111,10 @@ def poll(
                     yield Emit(current)
             if current.is_terminal:
                 return current
-        if current is not None or polled:
-            now = config.clock.monotonic()
-            if deadline is not None and now >= deadline:
-                raise _timed_out(get, current, failure) from failure
-            delay = next(delays)
-            pause = delay if deadline is None else max(0.0, min(delay, deadline - now))
-            yield Sleep(pause, config.clock)
-            if deadline is not None and config.clock.monotonic() >= deadline:
-                # a poll sent now would have no time left: its request is cut at once
-                raise _timed_out(get, current, failure) from failure
+        if (current is not None or polled) and not (
+            yield from until_next_poll(config, next(delays), deadline)
+        ):
+            raise _timed_out(get, current, failure) from failure
         polled = True
         try:
             current = yield from request(config, get, Training._from_decoded, deadline=deadline)
@@ -129,11 +124,26 @@ def poll(
             failure = exc
 
 
+def until_next_poll(
+    config: ClientConfig, delay: float, deadline: float | None
+) -> Program[Never, bool]:
+    """Sleep `delay` before the next poll, cut at `deadline`; False once the deadline has
+    come, before the sleep or after it (a poll sent then would have no time left: its
+    request would be cut at once)."""
+    now = config.clock.monotonic()
+    if deadline is not None and now >= deadline:
+        return False
+    yield Sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)), config.clock)
+    return deadline is None or config.clock.monotonic() < deadline
+
+
 def _timed_out(
     get: Call, current: Training | None, failure: errors.ReplicateError | None
 ) -> errors.WaitTimeoutError:
     if current is not None:
-        message = f"training {current.id} is still {current.status} after the wait timeout"
+        message = (
+            f"training {current.id} is still {shown(str(current.status))} after the wait timeout"
+        )
     else:
         message = (
             f"training {get.subject} gave no state before the wait timeout: no poll answered"
