@@ -1,4 +1,4 @@
-"""Per-call options (`timeout=`, `extra_headers=`, `extra_query=`, `extra_body=`).
+"""Per-call options (`timeout=` or `request_timeout=`, `extra_headers=`, `extra_query=`).
 
 Checked when the method is called, before anything is sent; each error names the argument.
 The client alone sets the token: `Authorization` (and the headers that route or frame a
@@ -54,8 +54,9 @@ class _ExtraOptions(TypedDict, total=False):
 class CallOptions(_ExtraOptions, total=False):
     """The options every method takes, checked before anything is sent.
 
-    A new option is one entry here (or in `PollOptions`) and one line in
-    `request_options`, where it takes effect; every method of every client gets it.
+    A new option is one entry here (or in `PollOptions`), a line in `_request_options`
+    that reads it, and the place it takes effect (`_pipeline._with_options`, for what
+    goes on the wire); every method of every client gets it.
     """
 
     timeout: float | httpx.Timeout | NotGiven | None

@@ -1,4 +1,6 @@
-"""Polling a training until it is over, backing off as it runs long: `watch()` and `wait()`."""
+"""Polling until trainings are over, backing off as they run long: `poll()` for one
+(`watch()`, `wait()`), and the `Watchlist` of many that `_many` runs (`wait_all()`,
+`as_completed()`)."""
 
 from __future__ import annotations
 

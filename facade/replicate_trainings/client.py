@@ -179,8 +179,9 @@ class Trainings(_Operations[httpx.Client]):
     """The training operations, blocking. Reach it as `client.trainings`.
 
     Every method takes per-call options (`CallOptions`): `timeout` (per request, as the
-    client's), `extra_headers`, `extra_query`; `watch` and `wait` take `PollOptions`, with
-    `request_timeout` per request since their `timeout` bounds the whole poll.
+    client's), `extra_headers`, `extra_query`; `watch`, `wait`, `wait_all` and
+    `as_completed` take `PollOptions`, with `request_timeout` per request since their
+    `timeout` bounds the whole poll.
     """
 
     create = _view(_operations.create, _run)
@@ -342,7 +343,8 @@ class Client(_BaseClient[httpx.Client, Trainings]):
 
     @property
     def trainings(self) -> Trainings:
-        """The training operations: create, get, cancel, list, watch, wait."""
+        """The training operations: create, get, cancel, list, watch, wait, wait_all,
+        as_completed."""
         return self._trainings
 
     def close(self) -> None:
@@ -371,7 +373,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient, AsyncTrainings]):
 
     @property
     def trainings(self) -> AsyncTrainings:
-        """The training operations, awaited: create, get, cancel, list, watch, wait."""
+        """The training operations, for asyncio: create, get, cancel, list, watch, wait,
+        wait_all, as_completed."""
         return self._trainings
 
     async def close(self) -> None:

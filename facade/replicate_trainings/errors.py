@@ -14,7 +14,8 @@
     │   └── ServerError                 5xx and non-standard codes (520, ...)
     ├── ResponseParseError          an answer that cannot be used (unreadable, too large, about
     │                               another training, a next link refused or looping)
-    ├── WaitTimeoutError            `wait()` ran out of time; the last state seen, or None
+    ├── WaitTimeoutError            a wait ran out of time; the last state seen (or None),
+    │                               and for many trainings those still running
     ├── ClientClosedError           a call on a closed client (after close(), or racing it)
     └── WebhookVerificationError    a webhook delivery failed verification
 
