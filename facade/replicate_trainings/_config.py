@@ -49,9 +49,13 @@ class RetryPolicy:
     """How many times to retry, and the exponential backoff with jitter between tries."""
 
     max_retries: int = 2
+    """Retries of a failed request after the first try; 0 turns them off."""
     initial_delay: float = 0.5
+    """Seconds before the first retry, doubling with each retry up to `max_delay`."""
     max_delay: float = 8.0
+    """The longest backoff between tries, in seconds (jitter over its upper half)."""
     max_retry_after: float = 60.0
+    """The longest wait a server's Retry-After (or "resets in") is honoured for."""
 
     def __post_init__(self) -> None:
         _arguments.count("max_retries", self.max_retries)

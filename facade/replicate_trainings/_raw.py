@@ -29,6 +29,7 @@ class RawResponse(Generic[_T]):
 
     @property
     def status_code(self) -> int:
+        """The answer's HTTP status."""
         return self.http_response.status_code
 
     @property

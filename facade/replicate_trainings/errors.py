@@ -72,6 +72,7 @@ class ReplicateError(Exception):
     """
 
     may_have_acted: bool = False
+    """True when a `create` may have been carried out despite the error (see above)."""
 
     def __init__(self, *args: object, may_have_acted: bool = False) -> None:
         super().__init__(*args)
@@ -113,6 +114,7 @@ class ResponseParseError(ReplicateError):
     ) -> None:
         super().__init__(message, may_have_acted=may_have_acted)
         self.response = response
+        """The answer that could not be used, when there was one (its request dropped)."""
 
 
 class APIConnectionError(ReplicateError):
@@ -138,11 +140,17 @@ class APIStatusError(ReplicateError):
     ) -> None:
         super().__init__(message, may_have_acted=may_have_acted)
         self.response = response
+        """The HTTP answer (its request, which carried the token, dropped when pickled)."""
         self.status_code = response.status_code
+        """The answer's HTTP status."""
         self.headers = response.headers
+        """The answer's headers (`Retry-After` among them)."""
         self.title = title
+        """The problem details' `title`, scrubbed of credentials; None if absent."""
         self.detail = detail
+        """The problem details' `detail`, scrubbed of credentials; None if absent."""
         self.body = body
+        """The answer's body as decoded JSON; None when it is not JSON or cannot be read."""
 
 
 class BadRequestError(APIStatusError):
@@ -203,6 +211,7 @@ class WaitTimeoutError(ReplicateError):
     ) -> None:
         super().__init__(message)
         self.training = training
+        """The last state seen (a `Training`), None if no poll answered."""
         self.pending: tuple[str, ...] = tuple(pending)
         """The ids of the trainings still running at the timeout, in the order given."""
         self.finished: tuple[TrainingShape, ...] = tuple(finished)

@@ -45,8 +45,11 @@ class Page:
     """One page of trainings, newest first, with cursors to its neighbours."""
 
     results: list[Training]
+    """The page's trainings, newest first."""
     next_url: str | None
+    """The API's link to the next (older) page, None on the last."""
     previous_url: str | None
+    """The API's link to the previous (newer) page, None on the first."""
 
     @property
     def next_cursor(self) -> str | None:
@@ -146,6 +149,7 @@ class Pager:
             yield from page.results
 
     def pages(self) -> Iterator[Page]:
+        """The pages themselves, fetched one at a time as you iterate."""
         return stream_sync(walk(self._config, self._first), self._http)
 
 
@@ -161,6 +165,7 @@ class AsyncPager:
                 yield training
 
     def pages(self) -> AsyncIterator[Page]:
+        """The pages themselves, for `async for`, fetched one at a time."""
         return stream_async(walk(self._config, self._first), self._http)
 
 

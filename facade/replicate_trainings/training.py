@@ -105,6 +105,7 @@ class Training(TrainingShape):
 
     @property
     def succeeded(self) -> bool:
+        """True if the training ended with status `succeeded`."""
         return self._status == TrainingStatus.SUCCEEDED
 
     def __eq__(self, other: object) -> bool:

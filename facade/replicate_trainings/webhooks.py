@@ -101,8 +101,11 @@ class WebhookEvent:
     """
 
     id: str
+    """The delivery's id (`webhook-id`): the same for each retry of one delivery."""
     timestamp: datetime
+    """When Replicate signed the delivery (`webhook-timestamp`), an aware datetime."""
     training: Training
+    """The training the delivery is about, as the API would answer for it."""
 
 
 class WebhookVerifier:
