@@ -297,14 +297,15 @@ class _BaseClient(Generic[_Http, _Ops]):
         self,
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | RetryPolicy | NotGiven | None = None,
-        max_response_bytes: int | NotGiven | None = None,
-        default_headers: Mapping[str, str] | NotGiven | None = None,
-        default_query: Mapping[str, str | int] | NotGiven | None = None,
+        max_retries: int | RetryPolicy | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        default_query: Mapping[str, str | int] | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client sharing this one's connections, with another timeout, retry policy or
         size limit; `default_headers` and `default_query` are added to this one's (each
-        replacing one of the same name)."""
+        replacing one of the same name). An argument left out (NOT_GIVEN) keeps this
+        client's setting; so does None, except for `timeout`, where None is no limit."""
         config = self._config.with_options(
             given_or(timeout, self._config.timeout),
             self._config.retry
