@@ -6,31 +6,29 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_quick_bench_writes_ratios_for_each_case(tmp_path: Path) -> None:
+def quick_bench(tmp_path: Path, cases: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """`scripts/bench.py --quick` of some cases: the finished process and its JSON report."""
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "bench.py"),
-            "--quick",
-            "--cases",
-            "get,parse",
-            "--json",
-            str(out),
-        ],
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick", "--cases", cases,
+         "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
         cwd=ROOT,
-    )
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    return done, json.loads(out.read_text())
 
-    report = json.loads(out.read_text())
+
+def test_a_quick_bench_writes_ratios_for_each_case(tmp_path: Path) -> None:
+    done, report = quick_bench(tmp_path, "get,parse")
     rows = report["rows"]
     assert {row["case"] for row in rows} == {"get", "parse"}
     for row in rows:
@@ -43,26 +41,7 @@ def test_a_quick_bench_writes_ratios_for_each_case(tmp_path: Path) -> None:
 
 
 def test_a_quick_bench_of_waiting_on_many_checks_its_goals(tmp_path: Path) -> None:
-    out = tmp_path / "many.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "bench.py"),
-            "--quick",
-            "--cases",
-            "many",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-
-    report = json.loads(out.read_text())
+    done, report = quick_bench(tmp_path, "many")
     runs = report["cases"]["many"]["context"]["runs"]
     assert [(run["n"], run["how"]) for run in runs] == [(10, "as_completed"), (10, "wait() each")]
     for run in runs:

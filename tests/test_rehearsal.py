@@ -121,6 +121,18 @@ def moved_behind_a_ref(upstream: Doc) -> None:
     schemas["schemas_training_response"] = {"$ref": "#/components/schemas/training_v2"}
 
 
+def scratch_site(tmp_path: Path, spec: Path) -> dict[str, str]:
+    """The package generated from `spec` beside the facade's unchanged sources, in a
+    scratch folder; the environment that imports (and type-checks) them from there."""
+    scratch = tmp_path / "gen"
+    scratch.mkdir()
+    package = generate.generate_into(scratch, spec)
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "facade" / "replicate_trainings", site / "replicate_trainings")
+    shutil.copytree(package, site / "replicate_trainings_api")
+    return {**os.environ, "PYTHONPATH": str(site), "MYPYPATH": str(site)}
+
+
 WAYS_FORWARD = ("record a deviation in openapi-overlay.yaml", 'ACCEPT="', "Unreleased / Breaking")
 
 
@@ -197,14 +209,7 @@ def test_new_fields_and_a_status_reach_training_with_no_hand_edit(tmp_path: Path
         check=False,
     )
     assert drift.returncode == 0, drift.stdout  # nothing new, nothing stale
-    scratch = tmp_path / "gen"
-    scratch.mkdir()
-    package = generate.generate_into(scratch, spec)
-
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "facade" / "replicate_trainings", site / "replicate_trainings")
-    shutil.copytree(package, site / "replicate_trainings_api")
-    env = {**os.environ, "PYTHONPATH": str(site), "MYPYPATH": str(site)}
+    env = scratch_site(tmp_path, spec)
     ran = subprocess.run(
         [sys.executable, "-c", READER], env=env, capture_output=True, text=True, check=False
     )

@@ -12,8 +12,6 @@ mypy --strict accepts the keyword and refuses a wrong type.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -22,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from scripts import generate, update_spec
+from scripts import update_spec
+from tests.test_rehearsal import UPSTREAM, scratch_site
 
 ROOT = Path(__file__).resolve().parent.parent
-UPSTREAM = ROOT / "upstream" / "replicate-openapi.json"
 TOOLS = Path(sys.executable).parent
 
 HARDWARE = {"type": "string", "description": "The hardware to train on, such as gpu-a100."}
@@ -87,14 +85,7 @@ def test_a_new_create_field_reaches_create_the_wire_and_the_cli_with_no_hand_edi
     upstream.write_text(json.dumps(widened(json.loads(UPSTREAM.read_text()))))
     spec = tmp_path / "openapi.yaml"
     assert update_spec.main([str(upstream), "--out", str(spec)]) == 0
-    scratch = tmp_path / "gen"
-    scratch.mkdir()
-    package = generate.generate_into(scratch, spec)
-
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "facade" / "replicate_trainings", site / "replicate_trainings")
-    shutil.copytree(package, site / "replicate_trainings_api")
-    env = {**os.environ, "PYTHONPATH": str(site), "MYPYPATH": str(site)}
+    env = scratch_site(tmp_path, spec)
     ran = subprocess.run(
         [sys.executable, "-c", CALLER], env=env, capture_output=True, text=True, check=False
     )
